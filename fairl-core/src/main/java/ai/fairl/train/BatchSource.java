@@ -3,8 +3,8 @@ package ai.fairl.train;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Where the loop's micro-batches come from: a dataset (SFT, CPT, DPO, reward modelling) or
- * rollouts generated from the current policy (GRPO, GSPO, PPO).
+ * Where the loop's micro-batches come from: a dataset (SFT, CPT, DPO, reward modelling) or rollouts
+ * generated from the current policy (GRPO, GSPO, PPO).
  *
  * <p>The loop calls {@link #next} once per micro-batch, always from the training thread. A source
  * is deterministic given its seed and position, so that a resumed run sees exactly the batches the

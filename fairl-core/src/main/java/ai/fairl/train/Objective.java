@@ -1,6 +1,7 @@
 package ai.fairl.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Map;
 
 /**
@@ -19,13 +20,15 @@ public interface Objective<B extends Batch> {
    * training} is true, and without gradients for evaluation.
    *
    * @param batch the micro-batch
+   * @param scope the manager for the NDArrays this call creates; the loop closes it after the
+   *     backward pass (evaluation: after reading the loss)
    * @param training whether dropout applies and gradients will flow
    * @return the loss summed over {@link Batch#lossItems} items (a scalar NDArray; the loop divides
    *     by the step's total items) and this batch's metric means (TRL names, e.g. {@code
    *     rewards/chosen}); the loop averages metrics over micro-batches weighted by {@link
-   *     Batch#lossItems}. Every NDArray created here is closed by the loop's scope.
+   *     Batch#lossItems}. Every NDArray created here is closed by the loop.
    */
-  Loss loss(B batch, boolean training);
+  Loss loss(B batch, NDManager scope, boolean training);
 
   /**
    * Called after each optimizer step, for objectives that keep per-step state (a reference model

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The part of a model the optimizer changes: all weights under full fine-tuning, the LoRA
- * matrices under LoRA/QLoRA, the score head and backbone for a reward model. Also knows how to
- * write itself as a Hugging Face folder (weights) or a PEFT adapter folder, and read that back.
+ * The part of a model the optimizer changes: all weights under full fine-tuning, the LoRA matrices
+ * under LoRA/QLoRA, the score head and backbone for a reward model. Also knows how to write itself
+ * as a Hugging Face folder (weights) or a PEFT adapter folder, and read that back.
  */
 public interface Trainable {
 
