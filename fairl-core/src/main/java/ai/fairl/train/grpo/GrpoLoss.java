@@ -16,7 +16,14 @@ import ai.djl.ndarray.types.DataType;
  * loss    = aggregate(L, m)                      see {@link LossType}
  * </pre>
  *
- * Simplified: no {@code delta} two-sided clipping, no entropy masking, no vLLM importance
+ * <p>The train loop back-propagates {@code Σ_k sum_k / Σ_k items_k} over the micro-batches of one
+ * optimizer step, so each type is returned as a sum and its item count: grpo sums sequence means
+ * over B sequences; bnpo is one item per micro-batch holding its token mean; dr_grpo sums {@code Σ
+ * m·L / max_completion_length} over B sequences; dapo sums token losses over its tokens (the token
+ * mean of the whole step, equal to TRL's whole generation batch when {@code steps_per_generation}
+ * equals the accumulation steps).
+ *
+ * <p>Simplified: no {@code delta} two-sided clipping, no entropy masking, no vLLM importance
  * correction, no {@code cispo}/{@code sapo}/{@code vespo}/{@code luspo}.
  */
 public final class GrpoLoss {
@@ -25,7 +32,8 @@ public final class GrpoLoss {
   /**
    * The loss of one micro-batch and its metrics (masked means as TRL logs them).
    *
-   * @param loss the scalar to differentiate
+   * @param sum the scalar to differentiate, summed over {@code items}
+   * @param items what the sum adds up (sequences, micro-batches or tokens, by loss type)
    * @param kl mean per-token KL to the reference (NaN when beta is 0)
    * @param clipLow fraction of tokens (sequences) with {@code w < 1−ε} and {@code A < 0}
    * @param clipHigh fraction with {@code w > 1+ε_high} and {@code A > 0}
@@ -33,7 +41,8 @@ public final class GrpoLoss {
    * @param ratioMean mean importance ratio
    */
   public record Result(
-      NDArray loss,
+      NDArray sum,
+      long items,
       double kl,
       double clipLow,
       double clipHigh,
@@ -56,8 +65,7 @@ public final class GrpoLoss {
       NDArray refLogp,
       NDArray advantages,
       NDArray mask,
-      GrpoConfig cfg,
-      double dapoTokens) {
+      GrpoConfig cfg) {
     long b = logp.getShape().get(0);
     NDArray old = oldLogp == null ? logp.stopGradient() : oldLogp;
     NDArray logRatio = logp.sub(old); // (B, T)
@@ -82,13 +90,27 @@ public final class GrpoLoss {
       kl = maskedMean(perTokenKl, mask);
     }
     NDArray masked = perToken.mul(mask); // (B, T)
-    NDArray loss =
-        switch (cfg.lossType()) {
-          case GRPO -> masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).mean();
-          case BNPO -> masked.sum().div(mask.sum().maximum(1f));
-          case DR_GRPO -> masked.sum().div((float) ((double) b * cfg.maxCompletionLength()));
-          case DAPO -> masked.sum().div((float) Math.max(1e-9, dapoTokens));
-        };
+    long tokens = Math.max(1, (long) mask.sum().getFloat());
+    NDArray sum;
+    long items;
+    switch (cfg.lossType()) {
+      case GRPO -> {
+        sum = masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).sum();
+        items = b;
+      }
+      case BNPO -> {
+        sum = masked.sum().div((float) tokens);
+        items = 1;
+      }
+      case DR_GRPO -> {
+        sum = masked.sum().div((float) cfg.maxCompletionLength());
+        items = b;
+      }
+      default -> {
+        sum = masked.sum();
+        items = tokens;
+      }
+    }
     NDArray wd = w.stopGradient();
     NDArray low =
         wd.lt((float) (1.0 - cfg.epsilon())).logicalAnd(adv.lt(0f)).toType(DataType.FLOAT32, false);
@@ -98,7 +120,8 @@ public final class GrpoLoss {
             .toType(DataType.FLOAT32, false);
     NDArray region = low.add(high).minimum(1f);
     return new Result(
-        loss,
+        sum,
+        items,
         kl,
         batchMean(low, mask),
         batchMean(high, mask),

@@ -107,17 +107,20 @@ class GrpoMathTest {
     return GrpoConfig.grpoDefaults().with(b -> b.lossType = t);
   }
 
-  double loss(LossType t, double dapoTokens) {
-    return GrpoLoss.compute(logp(), null, null, adv(), mask(), cfg(t), dapoTokens)
-        .loss()
-        .getFloat();
+  /** The loss as the loop sees it for a step of this one micro-batch: sum / items. */
+  static double mean(GrpoLoss.Result r) {
+    return r.sum().getFloat() / r.items();
+  }
+
+  double loss(LossType t) {
+    return mean(GrpoLoss.compute(logp(), null, null, adv(), mask(), cfg(t)));
   }
 
   @Test
   void onPolicyEachLossTypeByHand() {
     // w = 1, L_t = -A: seq 1 = [-1, -1, -1], seq 2 = [2, 2, (pad)]
-    assertEquals((-1 + 2) / 2.0, loss(LossType.GRPO, 0), TOL); // mean of sequence means
-    assertEquals((-3 + 4) / 5.0, loss(LossType.BNPO, 0), TOL); // token mean
+    assertEquals((-1 + 2) / 2.0, loss(LossType.GRPO), TOL); // mean of sequence means
+    assertEquals((-3 + 4) / 5.0, loss(LossType.BNPO), TOL); // token mean
     GrpoConfig dr =
         GrpoConfig.grpoDefaults()
             .with(
@@ -125,12 +128,14 @@ class GrpoMathTest {
                   b.lossType = LossType.DR_GRPO;
                   b.maxCompletionLength = 4;
                 });
+    assertEquals(1.0 / (2 * 4), mean(GrpoLoss.compute(logp(), null, null, adv(), mask(), dr)), TOL);
+    GrpoLoss.Result dapo = GrpoLoss.compute(logp(), null, null, adv(), mask(), cfg(LossType.DAPO));
+    assertEquals(1.0, dapo.sum().getFloat(), TOL); // Σ m·L
+    assertEquals(5, dapo.items()); // N_tok: the loop divides by the step's tokens
     assertEquals(
-        1.0 / (2 * 4),
-        GrpoLoss.compute(logp(), null, null, adv(), mask(), dr, 0).loss().getFloat(),
-        TOL);
-    assertEquals(1.0 / 5, loss(LossType.DAPO, 5), TOL); // N_tok of this batch
-    assertEquals(1.0 / 10, loss(LossType.DAPO, 10), TOL); // N_tok across 2 micro-batches
+        2, GrpoLoss.compute(logp(), null, null, adv(), mask(), cfg(LossType.GRPO)).items());
+    assertEquals(
+        1, GrpoLoss.compute(logp(), null, null, adv(), mask(), cfg(LossType.BNPO)).items());
   }
 
   @Test
@@ -139,8 +144,8 @@ class GrpoMathTest {
     logp.setRequiresGradient(true);
     GrpoLoss.Result r;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      r = GrpoLoss.compute(logp, null, null, adv(), mask(), cfg(LossType.GRPO), 0);
-      gc.backward(r.loss());
+      r = GrpoLoss.compute(logp, null, null, adv(), mask(), cfg(LossType.GRPO));
+      gc.backward(r.sum().div((float) r.items()));
     }
     assertEquals(1.0, r.ratioMean(), 0);
     assertEquals(0.0, r.clipRegion(), 0);
@@ -173,20 +178,20 @@ class GrpoMathTest {
                   b.epsilonHigh = 0.28;
                   b.lossType = LossType.BNPO;
                 });
-    GrpoLoss.Result r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), c, 0);
+    GrpoLoss.Result r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), c);
     // seq 1 (A = 1):  1.5 -> min(1.5, 1.28) = 1.28; 1 -> 1; 0.5 -> min(0.5, 0.8) = 0.5
     // seq 2 (A = -2): 1.1 -> min(-2.2, -2.2);  0.7 -> min(-1.4, -1.6) = -1.6
     double[] seq1 = {-1.28, -1.0, -0.5};
     double[] seq2 = {2.2, 1.6};
     double sum = seq1[0] + seq1[1] + seq1[2] + seq2[0] + seq2[1];
-    assertEquals(sum / 5, r.loss().getFloat(), TOL);
+    assertEquals(sum / 5, mean(r), TOL);
     assertEquals(1 / 5.0, r.clipLow(), TOL); // 0.7 < 0.8 with A < 0
     assertEquals(1 / 5.0, r.clipHigh(), TOL); // 1.5 > 1.28 with A > 0
     assertEquals(2 / 5.0, r.clipRegion(), TOL);
     GrpoConfig g = c.with(b -> b.lossType = LossType.GRPO);
     assertEquals(
         ((seq1[0] + seq1[1] + seq1[2]) / 3 + (seq2[0] + seq2[1]) / 2) / 2,
-        GrpoLoss.compute(logp(), old(W), null, adv(), mask(), g, 0).loss().getFloat(),
+        mean(GrpoLoss.compute(logp(), old(W), null, adv(), mask(), g)),
         TOL);
   }
 
@@ -202,14 +207,14 @@ class GrpoMathTest {
                   b.epsilon = 0.2;
                   b.epsilonHigh = 0.28;
                 });
-    GrpoLoss.Result r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), wide, 0);
+    GrpoLoss.Result r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), wide);
     assertEquals((w1 + w2) / 2, r.ratioMean(), TOL);
-    assertEquals((-w1 + 2 * w2) / 2, r.loss().getFloat(), TOL); // no clipping at 0.2
+    assertEquals((-w1 + 2 * w2) / 2, mean(r), TOL); // no clipping at 0.2
 
     GrpoConfig gspo = GrpoConfig.gspoDefaults(); // epsilon 3e-4 / 4e-4, loss grpo
-    r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), gspo, 0);
+    r = GrpoLoss.compute(logp(), old(W), null, adv(), mask(), gspo);
     // seq 1, A = 1: min(w1, 0.9997) = w1; seq 2, A = -2: min(-2 w2, -2 * 0.9997) = -1.9994
-    assertEquals((-w1 + 2 * 0.9997) / 2, r.loss().getFloat(), TOL);
+    assertEquals((-w1 + 2 * 0.9997) / 2, mean(r), TOL);
     assertEquals(0.5, r.clipLow(), TOL); // one of two sequences
     assertEquals(0.0, r.clipHigh(), 0);
   }
@@ -230,14 +235,14 @@ class GrpoMathTest {
                   b.lossType = LossType.BNPO;
                 });
     GrpoLoss.Result r =
-        GrpoLoss.compute(logp(), null, m.create(ref, new Shape(2, 3)), adv(), mask(), c, 0);
+        GrpoLoss.compute(logp(), null, m.create(ref, new Shape(2, 3)), adv(), mask(), c);
     double k3 = (Math.exp(0.1) - 1.1) + (Math.exp(-0.1) - 0.9) + (Math.exp(0.2) - 1.2);
     assertEquals(k3 / 5, r.kl(), 1e-6);
-    assertEquals((1 + 0.1 * k3) / 5, r.loss().getFloat(), TOL);
+    assertEquals((1 + 0.1 * k3) / 5, mean(r), TOL);
     assertTrue(
         assertThrows(
                 IllegalArgumentException.class,
-                () -> GrpoLoss.compute(logp(), null, null, adv(), mask(), c, 0))
+                () -> GrpoLoss.compute(logp(), null, null, adv(), mask(), c))
             .getMessage()
             .contains("reference"));
   }
