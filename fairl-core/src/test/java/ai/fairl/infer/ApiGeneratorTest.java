@@ -43,7 +43,7 @@ class ApiGeneratorTest {
         ApiGenerator g = client(s, modelFor(p), new ArrayList<>())) {
       List<Prompt> prompts = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        prompts.add(new Prompt(i % 2 == 0 ? "Be brief." : null, "question number " + i));
+        prompts.add(Prompt.chat(i % 2 == 0 ? "Be brief." : null, "question number " + i));
       }
       List<Completion> out = g.generate(prompts, new GenerationParams(0.7, 0.9, 64, true));
       assertEquals(10, out.size());
@@ -61,7 +61,7 @@ class ApiGeneratorTest {
   void sendsEachProvidersDocumentedShape() throws Exception {
     try (FakeProvider s = FakeProvider.start(ApiProvider.GOOGLE);
         ApiGenerator g = client(s, "gemini-2.5-flash", new ArrayList<>())) {
-      g.generate(List.of(new Prompt("sys", "hi")), new GenerationParams(0.5, 0.8, 7, true));
+      g.generate(List.of(Prompt.chat("sys", "hi")), new GenerationParams(0.5, 0.8, 7, true));
       JsonObject b = s.bodies.get(0);
       assertEquals(
           "sys",
@@ -76,7 +76,7 @@ class ApiGeneratorTest {
     }
     try (FakeProvider s = FakeProvider.start(ApiProvider.ANTHROPIC);
         ApiGenerator g = client(s, "claude-3-5-haiku-20241022", new ArrayList<>())) {
-      g.generate(List.of(new Prompt("sys", "hi")), GREEDY);
+      g.generate(List.of(Prompt.chat("sys", "hi")), GREEDY);
       JsonObject b = s.bodies.get(0);
       assertEquals("sys", b.get("system").getAsString());
       assertEquals(50, b.get("max_tokens").getAsInt());

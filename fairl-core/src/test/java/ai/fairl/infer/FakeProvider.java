@@ -61,6 +61,13 @@ final class FakeProvider implements AutoCloseable {
   volatile Function<String, String> answer = user -> "echo: " + user;
   volatile Runnable onSuccess = () -> {};
   volatile long latencyMillis = 0;
+
+  /** Prompts for which the server answers 400 (a request the provider refuses). */
+  volatile java.util.function.Predicate<String> reject = user -> false;
+
+  /** Gateway mode: a custom wire (X-Gateway-Key header, {"input"} body, {"output":{"text"}}). */
+  volatile boolean gateway = false;
+
   final Set<String> models;
 
   private FakeProvider(ApiProvider provider, Set<String> models) throws IOException {
@@ -145,6 +152,10 @@ final class FakeProvider implements AutoCloseable {
         return;
       }
       bodies.add(body);
+      if (gateway) {
+        gateway(ex, body);
+        return;
+      }
       switch (provider) {
         case OPENAI, HOSTED -> openAi(ex, body);
         case ANTHROPIC -> anthropic(ex, body);
@@ -335,6 +346,9 @@ final class FakeProvider implements AutoCloseable {
         user = mo.get("content").getAsString();
       }
     }
+    if (rejected(ex, user)) {
+      return;
+    }
     String text = reply(user);
     String json =
         "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":"
@@ -442,6 +456,9 @@ final class FakeProvider implements AutoCloseable {
       }
     }
     String user = messages.get(messages.size() - 1).getAsJsonObject().get("content").getAsString();
+    if (rejected(ex, user)) {
+      return;
+    }
     String text = reply(user);
     String json =
         "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
@@ -562,6 +579,9 @@ final class FakeProvider implements AutoCloseable {
       return;
     }
     String user = parts.get(0).getAsJsonObject().get("text").getAsString();
+    if (rejected(ex, user)) {
+      return;
+    }
     String text = reply(user);
     String json =
         "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
@@ -576,6 +596,33 @@ final class FakeProvider implements AutoCloseable {
             + q(model)
             + "}";
     send(ex, 200, json);
+  }
+
+  private void gateway(HttpExchange ex, JsonObject b) throws IOException {
+    if (!KEY.equals(ex.getRequestHeaders().getFirst("X-Gateway-Key"))) {
+      send(ex, 401, "{\"error\": \"missing or wrong X-Gateway-Key\"}");
+      return;
+    }
+    if (!b.has("input") || !b.has("max_new_tokens") || b.keySet().size() != 2) {
+      send(
+          ex,
+          422,
+          "{\"error\": \"expected exactly {input, max_new_tokens}, got " + b.keySet() + "\"}");
+      return;
+    }
+    String text = reply(b.get("input").getAsString());
+    send(ex, 200, "{\"output\": {\"text\": " + q(text) + "}}");
+  }
+
+  private boolean rejected(HttpExchange ex, String user) throws IOException {
+    if (user != null && reject.test(user)) {
+      send(
+          ex,
+          400,
+          error(400, "invalid_request_error", "This prompt was refused by the test server."));
+      return true;
+    }
+    return false;
   }
 
   private String reply(String user) {
