@@ -103,7 +103,12 @@ class HubClientTest {
       h.add("X-Linked-Etag", "\"" + weightsSha + "\"");
       h.add("X-Linked-Size", Integer.toString(weights.length));
       h.add("ETag", "W/\"not-this-one\"");
-      h.add("Location", endpoint + "/cdn/" + weightsSha + "?sig=x");
+      h.add(
+          "Location",
+          endpoint.replace("127.0.0.1", "localhost")
+              + "/cdn/"
+              + weightsSha
+              + "?sig=x"); // CDN: another host
       reply(ex, 302, new byte[0]);
       return;
     }
@@ -217,6 +222,9 @@ class HubClientTest {
     assertFalse(s.toString().contains(SECRET));
     Path p = new HubClient(s).download("acme/private", RepoType.MODEL, null, "config.json");
     assertArrayEquals(config, Files.readAllBytes(p));
+    // the token goes to the Hub, never to the CDN host the LFS redirect names
+    new HubClient(s).download("acme/private", RepoType.MODEL, null, "model.safetensors");
+    assertEquals(List.of("none"), cdnAuth);
     assertEquals(
         SECRET,
         HubSettings.fromEnvironment(Map.of("HF_HOME", "/nonexistent", "HF_TOKEN", SECRET)).token());
@@ -246,9 +254,12 @@ class HubClientTest {
         client(false, null).download("acme/tiny", RepoType.MODEL, null, "config.json"));
   }
 
-  /** A cache as Python's huggingface_hub writes it is reused: no GET, offline works. */
+  /**
+   * A cache in the layout huggingface_hub writes (blobs, relative snapshot links, refs) is reused:
+   * no GET.
+   */
   @Test
-  void reusesACacheWrittenByPython() throws Exception {
+  void reusesACacheInPythonsLayout() throws Exception {
     Path repo = tmp.resolve("hf/hub/models--acme--tiny");
     Files.createDirectories(repo.resolve("blobs"));
     Files.createDirectories(repo.resolve("refs"));
