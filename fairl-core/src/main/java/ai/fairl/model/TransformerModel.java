@@ -288,6 +288,35 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
+   * Loads a causal-LM checkpoint as a {@code *ForSequenceClassification} model (a reward or value
+   * model): the backbone from the checkpoint, a new {@code score} head with {@code numLabels}
+   * outputs initialised like {@link #create} (seeded), the LM head dropped. A checkpoint that is
+   * already a sequence classifier loads as is.
+   */
+  public static TransformerModel loadForSequenceClassification(
+      Path dir, int numLabels, NDManager parent, DataType dtype, long seed) {
+    TransformerConfig base = TransformerConfig.load(dir);
+    if (base.isSequenceClassification()) {
+      return load(dir, parent, dtype);
+    }
+    String arch = base.architecture().replace("ForCausalLM", "ForSequenceClassification");
+    TransformerConfig config = base.withArchitecture(arch, numLabels);
+    DataType dt = Precision.resolve(dtype, parent.getDevice());
+    try (NDManager staging = parent.newSubManager()) {
+      Map<String, NDArray> tensors = new LinkedHashMap<>(Safetensors.loadModelDir(dir, staging));
+      tensors.remove("lm_head.weight");
+      float[] data = new float[numLabels * config.hiddenSize()];
+      SplittableRandom r =
+          new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ "score.weight".hashCode());
+      for (int i = 0; i < data.length; i++) {
+        data[i] = (float) (r.nextGaussian() * config.initializerRange());
+      }
+      tensors.put("score.weight", staging.create(data, new Shape(numLabels, config.hiddenSize())));
+      return fromTensors(config, tensors, parent, dt);
+    }
+  }
+
+  /**
    * Writes {@code config.json} and {@code model.safetensors} (sharded above {@code maxShardBytes};
    * pass 0 for one file) into {@code dir}: a directory transformers loads with {@code
    * from_pretrained}. Tied embeddings are stored once, as transformers does.

@@ -90,6 +90,7 @@ class TransformerModelTest {
               .forward(m.create(toks, new Shape(1, 6)), null, null, null, false)
               .logits()
               .toFloatArray();
+      int weights = model.manager().getManagedArrays().size();
       try (KvCache cache = model.newCache(m)) {
         model.forward(m.create(new long[] {3, 9, 4}, new Shape(1, 3)), null, null, cache, false);
         for (int t = 3; t < 6; t++) {
@@ -105,6 +106,9 @@ class TransformerModelTest {
           }
         }
         assertEquals(6, cache.length());
+        // the cache holds exactly keys and values per layer: no per-step garbage joins it
+        assertEquals(2 * c.numLayers(), cache.managedArrays());
+        assertEquals(weights, model.manager().getManagedArrays().size());
       }
     }
   }
