@@ -468,6 +468,12 @@ public final class TransformerModel implements AutoCloseable {
 
   private AttentionMask buildMask(NDManager m, NDArray mask64, long b, long s, int past) {
     long total = past + s;
+    if (s == 1 && (config.slidingWindow() <= 0 || total <= config.slidingWindow())) {
+      // one new token (a decode step) sees every unpadded key: only the padding mask matters
+      NDArray additive =
+          mask64.toType(DataType.FLOAT32, false).sub(1f).mul(1e30f).reshape(b, 1, 1, total);
+      return new AttentionMask(additive, mask64, past, config.slidingWindow());
+    }
     NDArray keyPos = m.arange(0, (int) total, 1, DataType.INT64).reshape(1, 1, 1, total);
     NDArray qPos = m.arange(past, (int) total, 1, DataType.INT64).reshape(1, 1, s, 1);
     NDArray allowed = keyPos.lte(qPos); // (1, 1, s, total)
