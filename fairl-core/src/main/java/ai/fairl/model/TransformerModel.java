@@ -324,7 +324,13 @@ public final class TransformerModel implements AutoCloseable {
   public void save(Path dir, long maxShardBytes) {
     try {
       Files.createDirectories(dir);
-      Safetensors.saveModelDir(dir, parameters, maxShardBytes);
+      Map<String, NDArray> now = parameters();
+      if (now.size() != parameters.size()) {
+        throw new IllegalStateException(
+            "cannot save the full model: some projections hold quantised weights (QLoRA); save the"
+                + " adapter instead, or merge into a model loaded without quantisation");
+      }
+      Safetensors.saveModelDir(dir, now, maxShardBytes);
       Path tmp = dir.resolve("config.json.tmp");
       Files.writeString(tmp, withDtype().toJson(), StandardCharsets.UTF_8);
       Files.move(
@@ -513,11 +519,23 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Base parameters by Hugging Face name, in checkpoint order. Projections whose store is not plain
-   * (e.g. NF4) are listed with their original plain weight only while it exists.
+   * Base parameters by Hugging Face name, in checkpoint order, as they are now: a projection whose
+   * weight store was replaced by a plain one lists the new weight, one with a quantised store (NF4,
+   * int8) is left out (its weight is not a trainable dense tensor).
    */
   public Map<String, NDArray> parameters() {
-    return parameters;
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      String name = e.getKey();
+      Linear l =
+          name.endsWith(".weight") ? linears.get(name.substring(0, name.length() - 7)) : null;
+      if (l == null) {
+        out.put(name, e.getValue());
+      } else if (l.weightStore() instanceof PlainWeightStore p) {
+        out.put(name, p.weight());
+      }
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   /** Every projection by module path (for LoRA injection), in checkpoint order. */
@@ -534,7 +552,7 @@ public final class TransformerModel implements AutoCloseable {
 
   /** Sets requires-grad on every base parameter (false freezes the model, e.g. for LoRA). */
   public void setRequiresGrad(boolean requires) {
-    parameters.values().forEach(p -> p.setRequiresGradient(requires));
+    parameters().values().forEach(p -> p.setRequiresGradient(requires));
   }
 
   /** Enables or disables every adapter at once; disabled gives the reference model. */

@@ -113,6 +113,51 @@ class TransformerModelTest {
     }
   }
 
+  /**
+   * A store that computes its dense weight (like NF4): nothing it creates may stay on the model.
+   */
+  @Test
+  void computedWeightStoresLeaveNothingBehindAndQuantisedProjectionsLeaveTheParameterList() {
+    TransformerConfig c = TransformerConfig.tiny("llama", 50, 32, 1);
+    try (NDManager m = NDManager.newBaseManager();
+        TransformerModel model = TransformerModel.create(c, m, DataType.FLOAT32, 3)) {
+      NDArray ids = m.create(new long[] {1, 2, 3}, new Shape(1, 3));
+      float[] before = model.forward(ids, null, null, null, false).logits().toFloatArray();
+      Linear q = model.linears().get("model.layers.0.self_attn.q_proj");
+      NDArray base = ((PlainWeightStore) q.weightStore()).weight();
+      q.setWeightStore(
+          new WeightStore() {
+            @Override
+            public NDArray dense(DataType t) {
+              return base.mul(2f).div(2f); // two new arrays per call, on the model's manager
+            }
+
+            @Override
+            public long storageBytes() {
+              return 0;
+            }
+
+            @Override
+            public void close() {}
+          });
+      int weights = model.manager().getManagedArrays().size();
+      for (int i = 0; i < 3; i++) {
+        try (NDManager step = m.newSubManager()) {
+          float[] now =
+              model
+                  .forward(
+                      step.create(new long[] {1, 2, 3}, new Shape(1, 3)), null, null, null, false)
+                  .logits()
+                  .toFloatArray();
+          assertArrayEquals(before, now);
+        }
+      }
+      assertEquals(weights, model.manager().getManagedArrays().size());
+      assertTrue(!model.parameters().containsKey("model.layers.0.self_attn.q_proj.weight"));
+      assertThrows(IllegalStateException.class, () -> model.save(tmp.resolve("q")));
+    }
+  }
+
   @Test
   void unsupportedArchitectureIsNamed() {
     String json = "{\"architectures\":[\"GPT2LMHeadModel\"],\"vocab_size\":10}";
