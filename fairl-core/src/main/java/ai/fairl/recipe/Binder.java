@@ -63,6 +63,17 @@ final class Binder {
     UNSUPPORTED.put(Inference.class, inference);
   }
 
+  /** Short names people type for real keys. */
+  private static final Map<String, String> ALIASES =
+      Map.of(
+          "lr", "learning_rate",
+          "epochs", "num_train_epochs",
+          "batch_size", "per_device_train_batch_size",
+          "grad_accum", "gradient_accumulation_steps",
+          "model", "base_model_name",
+          "model_name", "base_model_name",
+          "steps", "max_steps");
+
   private final String source;
   private final Path installRoot;
   private final Path workDir;
@@ -684,7 +695,9 @@ final class Binder {
       String full, String key, String prefix, Set<String> siblings, String where) {
     String section = prefix.isEmpty() ? "top level" : prefix.replaceAll("\\[\\d+]", "[]");
     String hint;
-    String close = Suggest.closest(key, siblings);
+    String close = ALIASES.containsKey(key) && siblings.contains(ALIASES.get(key))
+        ? ALIASES.get(key)
+        : Suggest.closest(key, siblings);
     if (close != null) {
       hint = "did you mean '" + join(prefix, close) + "'?";
     } else {

@@ -39,7 +39,8 @@ public record TrainingRecipe(
       }
     }
     if (training.rewardWeights() != null && training.online()) {
-      int n = rewardNames().size();
+      List<String> names = rewardNames(training, rewardApi, localRewardFunction);
+      int n = names.size();
       Check.require(
           training.rewardWeights().size() == n,
           "training.reward_weights",
@@ -48,7 +49,7 @@ public record TrainingRecipe(
               + " weight(s) but there are "
               + n
               + " reward(s): "
-              + rewardNames(),
+              + names,
           "give one weight per reward, in the order reward_functions, reward_api,"
               + " local_reward_function");
     }
@@ -71,6 +72,11 @@ public record TrainingRecipe(
    * reward key is set), then {@code reward_api}, then {@code local_reward_function}.
    */
   public List<String> rewardNames() {
+    return rewardNames(training, rewardApi, localRewardFunction);
+  }
+
+  private static List<String> rewardNames(
+      Training training, RewardApi rewardApi, LocalRewardFunction localRewardFunction) {
     List<String> names = new ArrayList<>();
     if (training.rewardFunctions() != null) {
       names.addAll(training.rewardFunctions());
