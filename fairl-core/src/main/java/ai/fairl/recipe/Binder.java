@@ -264,10 +264,28 @@ final class Binder {
       adjustTraining(comps, args, out);
     }
     R rec = construct(cls, args, prefix, node);
+    syncSettings(rec, out);
     if (rec instanceof Data d) {
       data = d;
     }
     return rec;
+  }
+
+  /** Shows values as the record normalised them (e.g. {@code GSPO} becomes {@code gspo}). */
+  private static void syncSettings(Record rec, Map<String, Object> out) {
+    for (RecordComponent c : rec.getClass().getRecordComponents()) {
+      if (!(out.get(keyName(c)) instanceof Setting s)) {
+        continue;
+      }
+      try {
+        Object v = c.getAccessor().invoke(rec);
+        if (!java.util.Objects.equals(v, s.value())) {
+          out.put(keyName(c), new Setting(s.key(), v, s.origin(), s.note(), s.secret()));
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @SuppressWarnings("unchecked")
