@@ -14,10 +14,11 @@ final class Engines {
   private Engines() {}
 
   /**
-   * Tests only: an engine to use instead of the lookup ({@link #NONE} to act as if none were on
-   * the classpath), by runner interface.
+   * Tests only: an engine to use instead of the lookup ({@link #NONE} to act as if none were on the
+   * classpath), by runner interface.
    */
-  static final java.util.Map<Class<?>, Object> FORCED = new java.util.concurrent.ConcurrentHashMap<>();
+  static final java.util.Map<Class<?>, Object> FORCED =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Marks a runner as absent in {@link #FORCED}. */
   static final Object NONE = new Object();

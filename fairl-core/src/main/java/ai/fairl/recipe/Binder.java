@@ -713,9 +713,10 @@ final class Binder {
       String full, String key, String prefix, Set<String> siblings, String where) {
     String section = prefix.isEmpty() ? "top level" : prefix.replaceAll("\\[\\d+]", "[]");
     String hint;
-    String close = ALIASES.containsKey(key) && siblings.contains(ALIASES.get(key))
-        ? ALIASES.get(key)
-        : Suggest.closest(key, siblings);
+    String close =
+        ALIASES.containsKey(key) && siblings.contains(ALIASES.get(key))
+            ? ALIASES.get(key)
+            : Suggest.closest(key, siblings);
     if (close != null) {
       hint = "did you mean '" + join(prefix, close) + "'?";
     } else {

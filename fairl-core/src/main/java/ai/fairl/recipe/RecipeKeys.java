@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Generates {@code docs/recipe-keys.md} from the records' {@link Key} annotations, so the
- * reference cannot drift from the code (a test compares the committed file with this output).
- * Run {@code main} with the output path to regenerate.
+ * Generates {@code docs/recipe-keys.md} from the records' {@link Key} annotations, so the reference
+ * cannot drift from the code (a test compares the committed file with this output). Run {@code
+ * main} with the output path to regenerate.
  */
 public final class RecipeKeys {
   private RecipeKeys() {}
@@ -47,7 +47,10 @@ public final class RecipeKeys {
       Key k = c.getAnnotation(Key.class);
       String name = Binder.join(prefix, Binder.keyName(c));
       sb.append("### `").append(name).append(":`\n\n").append(k.doc());
-      sb.append(k.required() ? " Required." : k.def().equals("{}") ? " Optional (defaults)." : " Optional.");
+      sb.append(
+          k.required()
+              ? " Required."
+              : k.def().equals("{}") ? " Optional (defaults)." : " Optional.");
       sb.append("\n\n");
       table(sb, c.getType(), name);
     }

@@ -68,6 +68,17 @@ public record TrainingRecipe(
   }
 
   /**
+   * PPO's reward model: {@code training.reward_model_path}, else FAI-RL's old {@code
+   * model.value_model_name}; null means the reward functions score rollouts.
+   */
+  public String rewardModel() {
+    if (training.rewardModelPath() != null) {
+      return training.rewardModelPath();
+    }
+    return "ppo".equals(training.algorithm()) ? model.valueModelName() : null;
+  }
+
+  /**
    * The rewards of an online run in order: {@code reward_functions} (FAI-RL's GRPO set when no
    * reward key is set), then {@code reward_api}, then {@code local_reward_function}.
    */

@@ -73,44 +73,133 @@ class BadInputTest {
   static Stream<Arguments> cases() {
     List<Case> c = new ArrayList<>();
     c.add(train("unknown_key_typo", edit("learning_rate:", "learnig_rate:")));
-    c.add(train("unknown_key_other_section", edit("base_model_name: tiny:llama", "base_model_name: tiny:llama\n  learning_rate: 0.1")));
+    c.add(
+        train(
+            "unknown_key_other_section",
+            edit(
+                "base_model_name: tiny:llama",
+                "base_model_name: tiny:llama\n  learning_rate: 0.1")));
     c.add(train("unknown_section", edit("wandb:", "wandbb:")));
     c.add(train("negative_learning_rate", edit("1.0e-5", "-1e-05")));
-    c.add(train("string_for_int", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  per_device_train_batch_size: four")));
+    c.add(
+        train(
+            "string_for_int",
+            edit(
+                "learning_rate: 1.0e-5",
+                "learning_rate: 1.0e-5\n  per_device_train_batch_size: four")));
     c.add(train("quoted_bool", edit("enabled: false", "enabled: \"false\"")));
-    c.add(train("fraction_for_int", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  gradient_accumulation_steps: 1.5")));
+    c.add(
+        train(
+            "fraction_for_int",
+            edit(
+                "learning_rate: 1.0e-5",
+                "learning_rate: 1.0e-5\n  gradient_accumulation_steps: 1.5")));
     c.add(train("missing_output_dir", edit("  output_dir: out\n", "")));
     c.add(train("missing_base_model", edit("base_model_name: tiny:llama", "torch_dtype: float32")));
     c.add(train("missing_model_section", edit("model:\n  base_model_name: tiny:llama\n", "")));
     c.add(train("unknown_algorithm", edit("algorithm: grpo", "algorithm: grpoo")));
     c.add(train("sft_vlm_unsupported", edit("algorithm: grpo", "algorithm: sft_vlm")));
-    c.add(train("image_columns_unsupported", edit("subset: main", "subset: main\n      image_columns: [image]")));
+    c.add(
+        train(
+            "image_columns_unsupported",
+            edit("subset: main", "subset: main\n      image_columns: [image]")));
     c.add(train("s3_enabled", BASE + "s3:\n  enabled: true\n"));
     c.add(train("s3_model_path", edit("tiny:llama", "s3://bucket/models/llama")));
-    c.add(train("env_variable_missing", BASE.replace("enabled: false", "enabled: true\n  api_key: ${env:FAIRL_TEST_UNSET_VARIABLE}")));
+    c.add(
+        train(
+            "env_variable_missing",
+            BASE.replace(
+                "enabled: false", "enabled: true\n  api_key: ${env:FAIRL_TEST_UNSET_VARIABLE}")));
     c.add(train("malformed_yaml", edit("  algorithm: grpo", "  algorithm: grpo\n output_dir: [")));
-    c.add(train("duplicate_key", edit("  output_dir: out", "  output_dir: out\n  output_dir: out2")));
-    c.add(new Case("recipe_not_found", "fai-rl-train", null, List.of("--recipe", "missing.yaml", "--dry-run"), Map.of()));
+    c.add(
+        train("duplicate_key", edit("  output_dir: out", "  output_dir: out\n  output_dir: out2")));
+    c.add(
+        new Case(
+            "recipe_not_found",
+            "fai-rl-train",
+            null,
+            List.of("--recipe", "missing.yaml", "--dry-run"),
+            Map.of()));
     c.add(train("override_bad_list_index", BASE, "data.datasets[5].name=x.jsonl"));
     c.add(train("override_unknown_key", BASE, "training.lr=1e-5"));
     c.add(train("override_without_equals", BASE, "training.learning_rate"));
     c.add(train("override_index_on_scalar", BASE, "training.output_dir[0]=x"));
-    c.add(new Case("multi_gpu_not_yet", "fai-rl-train", BASE, List.of("--recipe", "r.yaml", "--dry-run", "--num-gpus", "2"), Map.of("CUDA_VISIBLE_DEVICES", "0,1")));
+    c.add(
+        new Case(
+            "multi_gpu_not_yet",
+            "fai-rl-train",
+            BASE,
+            List.of("--recipe", "r.yaml", "--dry-run", "--num-gpus", "2"),
+            Map.of("CUDA_VISIBLE_DEVICES", "0,1")));
     c.add(train("gpus_on_cpu_only", BASE, "--num-gpus", "2"));
-    c.add(train("bf16_and_fp16", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  bf16: true\n  fp16: true")));
-    c.add(train("qlora_without_lora", edit("base_model_name: tiny:llama", "base_model_name: tiny:llama\n  load_in_4bit: true")));
-    c.add(train("lora_dropout_range", edit("base_model_name: tiny:llama", "base_model_name: tiny:llama\n  lora_dropout: 1.5")));
+    c.add(
+        train(
+            "bf16_and_fp16",
+            edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  bf16: true\n  fp16: true")));
+    c.add(
+        train(
+            "qlora_without_lora",
+            edit(
+                "base_model_name: tiny:llama",
+                "base_model_name: tiny:llama\n  load_in_4bit: true")));
+    c.add(
+        train(
+            "lora_dropout_range",
+            edit(
+                "base_model_name: tiny:llama",
+                "base_model_name: tiny:llama\n  lora_dropout: 1.5")));
     c.add(train("inference_recipe_to_train", INFER));
-    c.add(new Case("api_key_placeholder", "fai-rl-inference", INFER.replace("model: tiny:llama", "model: gpt-4o\n  api_endpoint: https://api.openai.com/v1/chat/completions\n  api_key: \"<YOUR_API_KEY>\""), List.of("--recipe", "r.yaml", "--dry-run"), Map.of()));
-    c.add(new Case("inference_flat_prompt_without_placeholder", "fai-rl-inference", INFER.replace("\"{prompt}\"", "\"Be nice.\""), List.of("--recipe", "r.yaml", "--dry-run"), Map.of()));
-    c.add(train("reward_weights_count", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  reward_weights: [1.0, 2.0]")));
-    c.add(train("unknown_reward_function", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  reward_functions: [exact_mach]")));
+    c.add(
+        new Case(
+            "api_key_placeholder",
+            "fai-rl-inference",
+            INFER.replace(
+                "model: tiny:llama",
+                "model: gpt-4o\n  api_endpoint: https://api.openai.com/v1/chat/completions\n  api_key: \"<YOUR_API_KEY>\""),
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
+        new Case(
+            "inference_flat_prompt_without_placeholder",
+            "fai-rl-inference",
+            INFER.replace("\"{prompt}\"", "\"Be nice.\""),
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
+        train(
+            "reward_weights_count",
+            edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  reward_weights: [1.0, 2.0]")));
+    c.add(
+        train(
+            "unknown_reward_function",
+            edit(
+                "learning_rate: 1.0e-5",
+                "learning_rate: 1.0e-5\n  reward_functions: [exact_mach]")));
     c.add(train("unknown_option", BASE, "--num-gpu", "1"));
-    c.add(train("deepspeed_config_missing", edit("learning_rate: 1.0e-5", "learning_rate: 1.0e-5\n  deepspeed_config: configs/deepspeed/zero2_config.json")));
-    c.add(train("local_dataset_missing", edit("name: openai/gsm8k", "name: data/no_such_file.jsonl")));
-    c.add(new Case("loglikelihood_gsm8k", "fai-rl-eval", "evaluation:\n  model: tiny:llama\n  dataset_name: openai/gsm8k\n  method: loglikelihood\n", List.of("--recipe", "r.yaml", "--dry-run"), Map.of()));
-    c.add(train("datasets_not_a_list", edit("    - name: openai/gsm8k\n      subset: main", "    name: openai/gsm8k")));
-    c.add(train("python_local_reward_function", BASE + "local_reward_function:\n  function: my_rewards:score\n"));
+    c.add(
+        train(
+            "deepspeed_config_missing",
+            edit(
+                "learning_rate: 1.0e-5",
+                "learning_rate: 1.0e-5\n  deepspeed_config: configs/deepspeed/zero2_config.json")));
+    c.add(
+        train(
+            "local_dataset_missing", edit("name: openai/gsm8k", "name: data/no_such_file.jsonl")));
+    c.add(
+        new Case(
+            "loglikelihood_gsm8k",
+            "fai-rl-eval",
+            "evaluation:\n  model: tiny:llama\n  dataset_name: openai/gsm8k\n  method: loglikelihood\n",
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
+        train(
+            "datasets_not_a_list",
+            edit("    - name: openai/gsm8k\n      subset: main", "    name: openai/gsm8k")));
+    c.add(
+        train(
+            "python_local_reward_function",
+            BASE + "local_reward_function:\n  function: my_rewards:score\n"));
     c.add(train("dpo_loss_type", edit("algorithm: grpo", "algorithm: dpo\n  loss_type: dapo")));
     c.add(train("empty_recipe", ""));
     return c.stream().map(Arguments::of);
@@ -141,7 +230,11 @@ class BadInputTest {
       Files.writeString(golden, actual);
     }
     if (!Files.exists(golden)) {
-      fail("no golden file " + golden + "; run with -Dfairl.golden.update=true and review:\n" + actual);
+      fail(
+          "no golden file "
+              + golden
+              + "; run with -Dfairl.golden.update=true and review:\n"
+              + actual);
     }
     assertEquals(Files.readString(golden), actual, c.name());
   }

@@ -58,7 +58,8 @@ class CliTest {
   void versionNamesTheCommit(@TempDir Path tmp) {
     CliRun r = CliRun.run("fairl", tmp, "--version");
     assertEquals(0, r.code, r.toString());
-    assertTrue(r.out.matches("(?s)FAI-RL for Java \\S+ \\(commit ([0-9a-f]{12}|unknown)\\).*"), r.out);
+    assertTrue(
+        r.out.matches("(?s)FAI-RL for Java \\S+ \\(commit ([0-9a-f]{12}|unknown)\\).*"), r.out);
     assertFalse(r.out.contains("commit unknown"), "the checkout is a git repository: " + r.out);
   }
 
@@ -73,7 +74,9 @@ class CliTest {
   void dryRunOnCpuSaysSoAndPrintsTheResolvedRecipe(@TempDir Path tmp) {
     CliRun r = CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "--dry-run");
     assertEquals(0, r.code, r.toString());
-    assertTrue(r.err.contains("notice: no GPU visible (CUDA_VISIBLE_DEVICES=); running on the CPU"), r.err);
+    assertTrue(
+        r.err.contains("notice: no GPU visible (CUDA_VISIBLE_DEVICES=); running on the CPU"),
+        r.err);
     assertTrue(r.out.contains("algorithm: \"grpo\""), r.out);
     assertTrue(r.out.contains("# default (TRL)"), r.out);
     assertTrue(r.out.endsWith("# dry run: the recipe is valid; nothing was run\n"), r.out);
@@ -84,7 +87,11 @@ class CliTest {
   void bf16RecipeOnCpuGetsAOneLineNotice(@TempDir Path tmp) {
     CliRun r =
         CliRun.run(
-            "fai-rl-train", tmp, "--recipe", recipe("recipes/training/sft/llama3_3B_lora.yaml"), "--dry-run");
+            "fai-rl-train",
+            tmp,
+            "--recipe",
+            recipe("recipes/training/sft/llama3_3B_lora.yaml"),
+            "--dry-run");
     assertEquals(0, r.code, r.toString());
     assertTrue(
         r.err.contains(
@@ -139,11 +146,13 @@ class CliTest {
     Engines.FORCED.put(TrainRunner.class, (TrainRunner) (rec, o) -> {});
     Files.createDirectories(tmp.resolve("run1"));
     Files.writeString(tmp.resolve("run1/model.safetensors"), "keep me");
-    CliRun r = CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=run1");
+    CliRun r =
+        CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=run1");
     assertEquals(2, r.code, r.toString());
     assertTrue(r.err.contains("already exists and is not empty; nothing was changed"), r.err);
     assertTrue(r.err.contains("training.overwrite_output_dir=true"), r.err);
-    assertEquals(List.of(tmp.resolve("run1/model.safetensors")), Files.list(tmp.resolve("run1")).toList());
+    assertEquals(
+        List.of(tmp.resolve("run1/model.safetensors")), Files.list(tmp.resolve("run1")).toList());
     CliRun ok =
         CliRun.run(
             "fai-rl-train",
@@ -167,18 +176,21 @@ class CliTest {
   @Test
   void missingEngineExitsOneAndWritesNothing(@TempDir Path tmp) {
     Engines.FORCED.put(TrainRunner.class, Engines.NONE);
-    CliRun r = CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=run1");
+    CliRun r =
+        CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=run1");
     assertEquals(1, r.code, r.toString());
     assertTrue(r.err.contains("training engine not on the classpath"), r.err);
     assertFalse(Files.exists(tmp.resolve("run1")), "nothing written when no engine can run");
     Engines.FORCED.put(InferenceRunner.class, Engines.NONE);
     CliRun i =
-        CliRun.run("fai-rl-inference", tmp, "--recipe", recipe("recipes/inference/tiny_local.yaml"));
+        CliRun.run(
+            "fai-rl-inference", tmp, "--recipe", recipe("recipes/inference/tiny_local.yaml"));
     assertEquals(1, i.code, i.toString());
     assertTrue(i.err.contains("inference engine not on the classpath"), i.err);
     Engines.FORCED.put(EvalRunner.class, Engines.NONE);
     CliRun e =
-        CliRun.run("fai-rl-eval", tmp, "--recipe", recipe("recipes/evaluation/gsm8k/tiny_gsm8k.yaml"));
+        CliRun.run(
+            "fai-rl-eval", tmp, "--recipe", recipe("recipes/evaluation/gsm8k/tiny_gsm8k.yaml"));
     assertEquals(1, e.code, e.toString());
     assertTrue(e.err.contains("evaluation engine not on the classpath"), e.err);
   }
@@ -197,7 +209,8 @@ class CliTest {
         "fai-rl-train: error: out of memory on step 3\n  hint: run again with --debug for the stack trace\n",
         r.err.substring(r.err.indexOf("fai-rl-train: error")));
     CliRun d =
-        CliRun.run("fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=b", "--debug");
+        CliRun.run(
+            "fai-rl-train", tmp, "--recipe", recipe(TINY), "training.output_dir=b", "--debug");
     assertEquals(1, d.code);
     assertTrue(d.err.contains("\tat "), d.err);
   }
@@ -209,11 +222,20 @@ class CliTest {
     Engines.FORCED.put(EvalRunner.class, (EvalRunner) (rec, o) -> seen.set(rec));
     assertEquals(
         0,
-        CliRun.run("fairl", tmp, "inference", "--recipe", recipe("recipes/inference/tiny_local.yaml"), "inference.do_sample=false").code);
-    assertFalse(((InferenceRecipe) seen.get()).inference().doSample(), "lowercase false is a boolean (B6)");
+        CliRun.run(
+                "fairl",
+                tmp,
+                "inference",
+                "--recipe",
+                recipe("recipes/inference/tiny_local.yaml"),
+                "inference.do_sample=false")
+            .code);
+    assertFalse(
+        ((InferenceRecipe) seen.get()).inference().doSample(), "lowercase false is a boolean (B6)");
     assertEquals(
         0,
-        CliRun.run("fai-rl-eval", tmp, "--recipe", recipe("recipes/evaluation/mmlu/tiny_mmlu.yaml")).code);
+        CliRun.run("fai-rl-eval", tmp, "--recipe", recipe("recipes/evaluation/mmlu/tiny_mmlu.yaml"))
+            .code);
     assertEquals("loglikelihood", ((EvaluationRecipe) seen.get()).evaluation().method());
   }
 

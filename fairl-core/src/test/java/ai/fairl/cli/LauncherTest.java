@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bash launchers in bin/, run as a user would: from another directory, through a symlink,
- * with FAIRL_HOME, and without built jars. An install is laid out in a temp folder (the jar made
- * from target/classes, lib/ from the test class path) because tests run before `package`.
+ * The bash launchers in bin/, run as a user would: from another directory, through a symlink, with
+ * FAIRL_HOME, and without built jars. An install is laid out in a temp folder (the jar made from
+ * target/classes, lib/ from the test class path) because tests run before `package`.
  */
 class LauncherTest {
   static Path install;
@@ -34,10 +34,12 @@ class LauncherTest {
     Files.createDirectories(lib);
     Path classes = CliRun.root().resolve("fairl-core/target/classes");
     try (JarOutputStream jar =
-            new JarOutputStream(Files.newOutputStream(target.resolve("fairl-core-0.0.0-test.jar")));
+            new JarOutputStream(
+                Files.newOutputStream(target.resolve("fairl-core-0.0.0-test.jar")));
         Stream<Path> files = Files.walk(classes)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
+        jar.putNextEntry(
+            new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
         Files.copy(f, jar);
         jar.closeEntry();
       }

@@ -53,23 +53,45 @@ class OverridesTest {
         Arguments.of("model.use_lora=True", "model.use_lora", true),
         Arguments.of("wandb.enabled=False", "wandb.enabled", false),
         Arguments.of("wandb.enabled=false", "wandb.enabled", false),
-        Arguments.of("model.base_model_name=meta-llama/Llama-3.2-1B", "model.base_model_name", "meta-llama/Llama-3.2-1B"),
-        Arguments.of("model.lora_target_modules=[q_proj, v_proj]", "model.lora_target_modules", List.of("q_proj", "v_proj")),
-        Arguments.of("model.lora_target_modules=[\"k_proj\"]", "model.lora_target_modules", List.of("k_proj")),
+        Arguments.of(
+            "model.base_model_name=meta-llama/Llama-3.2-1B",
+            "model.base_model_name",
+            "meta-llama/Llama-3.2-1B"),
+        Arguments.of(
+            "model.lora_target_modules=[q_proj, v_proj]",
+            "model.lora_target_modules",
+            List.of("q_proj", "v_proj")),
+        Arguments.of(
+            "model.lora_target_modules=[\"k_proj\"]",
+            "model.lora_target_modules",
+            List.of("k_proj")),
         Arguments.of("training.save_total_limit=null", "training.save_total_limit", null),
         Arguments.of("training.save_total_limit=None", "training.save_total_limit", null),
         Arguments.of("training.beta=0.04", "training.beta", 0.04),
-        Arguments.of("data.datasets[0].name=nvidia/OpenMathInstruct-2", "data.datasets[0].name", "nvidia/OpenMathInstruct-2"),
+        Arguments.of(
+            "data.datasets[0].name=nvidia/OpenMathInstruct-2",
+            "data.datasets[0].name",
+            "nvidia/OpenMathInstruct-2"),
         Arguments.of("data.datasets[0].split=train_1M", "data.datasets[0].split", "train_1M"),
         Arguments.of("data.datasets[1].name=openai/gsm8k", "data.datasets[1].name", "openai/gsm8k"),
-        Arguments.of("data.datasets=[{name: a/b}, {name: c/d, split: test}]", "data.datasets[1].split", "test"),
+        Arguments.of(
+            "data.datasets=[{name: a/b}, {name: c/d, split: test}]",
+            "data.datasets[1].split",
+            "test"),
         Arguments.of("wandb.tags=[a, b]", "wandb.tags", List.of("a", "b")),
         Arguments.of("wandb.name=", "wandb.name", ""),
         Arguments.of("wandb.name=a=b", "wandb.name", "a=b"),
         Arguments.of("wandb.base_url=${env:HOME_DIR_FOR_TEST}", "wandb.base_url", "/home/me"),
-        Arguments.of("reward_api={endpoint: 'http://localhost:9/score', headers: {X-Team: ml}}", "reward_api.endpoint", "http://localhost:9/score"),
-        Arguments.of("training.reward_weights=[1, 0.5, 0.25]", "training.reward_weights", List.of(1.0, 0.5, 0.25)),
-        Arguments.of("training.resume_from_checkpoint=true", "training.resume_from_checkpoint", "latest"),
+        Arguments.of(
+            "reward_api={endpoint: 'http://localhost:9/score', headers: {X-Team: ml}}",
+            "reward_api.endpoint",
+            "http://localhost:9/score"),
+        Arguments.of(
+            "training.reward_weights=[1, 0.5, 0.25]",
+            "training.reward_weights",
+            List.of(1.0, 0.5, 0.25)),
+        Arguments.of(
+            "training.resume_from_checkpoint=true", "training.resume_from_checkpoint", "latest"),
         Arguments.of("training.algorithm=GSPO", "training.algorithm", "gspo"));
   }
 
@@ -92,8 +114,7 @@ class OverridesTest {
 
   @Test
   void nullOnAListItemRemovesIt() {
-    Resolved<TrainingRecipe> r =
-        load("data.datasets[1].name=x/y", "data.datasets[0]=null");
+    Resolved<TrainingRecipe> r = load("data.datasets[1].name=x/y", "data.datasets[0]=null");
     assertEquals(1, r.recipe().data().datasets().size());
     assertEquals("x/y", r.recipe().data().datasets().get(0).name());
   }
@@ -116,8 +137,7 @@ class OverridesTest {
 
   @Test
   void appendingPastTheEndIsAnError() {
-    RecipeException e =
-        assertThrows(RecipeException.class, () -> load("data.datasets[2].name=x"));
+    RecipeException e = assertThrows(RecipeException.class, () -> load("data.datasets[2].name=x"));
     assertEquals("data.datasets[2]", e.key());
     assertTrue(e.hint().contains("1 to append"), e.hint());
   }

@@ -25,7 +25,13 @@ class ShippedRecipesTest {
   /** API recipes read keys from the environment; give them fake ones. */
   static Recipes.Context ctx() {
     Map<String, String> env =
-        Map.of("OPENAI_API_KEY", "sk-test", "ANTHROPIC_API_KEY", "ak-test", "GEMINI_API_KEY", "g-test");
+        Map.of(
+            "OPENAI_API_KEY",
+            "sk-test",
+            "ANTHROPIC_API_KEY",
+            "ak-test",
+            "GEMINI_API_KEY",
+            "g-test");
     return new Recipes.Context(root(), root(), env::get);
   }
 
@@ -42,7 +48,10 @@ class ShippedRecipesTest {
     String kind = root().relativize(file).getName(1).toString();
     assertEquals(kind, r.recipe().kind(), "folder and kind agree: " + file);
     if (r.recipe() instanceof TrainingRecipe t) {
-      assertEquals(file.getParent().getFileName().toString(), t.training().algorithm(), "one folder per algorithm");
+      assertEquals(
+          file.getParent().getFileName().toString(),
+          t.training().algorithm(),
+          "one folder per algorithm");
     }
   }
 
@@ -64,7 +73,7 @@ class ShippedRecipesTest {
         blockIndent = indent;
       }
       boolean keyLine = t.matches("(- )?[A-Za-z_][A-Za-z0-9_]*:.*") && !t.startsWith("#");
-      boolean section = t.matches("[A-Za-z_]+:") ; // a section header, documented above it
+      boolean section = t.matches("[A-Za-z_]+:"); // a section header, documented above it
       if (keyLine && !section && !line.contains(" # ")) {
         bare.add(line);
       }
@@ -114,7 +123,8 @@ class ShippedRecipesTest {
   void apiRecipesTakeKeysFromTheEnvironmentAndNeverPrintThem() throws IOException {
     try (Stream<Path> s = Files.list(root().resolve("recipes/inference"))) {
       for (Path p : s.filter(f -> f.getFileName().toString().startsWith("api_")).toList()) {
-        assertTrue(Files.readString(p).contains("${env:"), p + " reads its key from the environment");
+        assertTrue(
+            Files.readString(p).contains("${env:"), p + " reads its key from the environment");
         String shown = Recipes.any(p, List.of(), ctx()).render();
         assertFalse(shown.contains("-test"), shown);
         assertTrue(shown.contains("api_key: \"***\""), shown);
