@@ -66,6 +66,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     s.debug = common.debug;
+    Runs.requireRecipeOrOverrides(common);
     Runs.extendClasspath(common.classpath);
     Resolved<TrainingRecipe> r = Recipes.training(common.recipe, common.overrides, Cli.context(s));
     TrainingRecipe recipe = r.recipe();
