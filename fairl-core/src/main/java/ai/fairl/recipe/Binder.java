@@ -82,6 +82,10 @@ final class Binder {
   private final YNode root;
 
   final List<String> notices = new ArrayList<>();
+
+  /** Values read from secret-looking environment variables: masked wherever printed. */
+  final Set<String> secretValues = new LinkedHashSet<>();
+
   private final Map<String, String> locations = new HashMap<>();
   private Data data;
   private Set<String> allKeys;
@@ -654,6 +658,9 @@ final class Binder {
             full + " uses ${env:" + name + "} but the environment variable " + name + " is not set",
             "export " + name + "=... before running, or write the value into the recipe",
             null);
+      }
+      if (Secrets.looksSecret(name) && !val.isEmpty()) {
+        secretValues.add(val); // e.g. ${env:MY_TOKEN} under a harmless-looking key
       }
       m.appendReplacement(sb, Matcher.quoteReplacement(val));
     }

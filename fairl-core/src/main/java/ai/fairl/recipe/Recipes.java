@@ -176,7 +176,7 @@ public final class Recipes {
             root, source, context.installRoot(), context.workDir(), context.env(), algorithm);
     Map<String, Object> tree = new LinkedHashMap<>();
     Recipe recipe = bind(binder, kind, tree);
-    return new Resolved<>((R) recipe, source, overrides, tree, binder.notices);
+    return new Resolved<>((R) recipe, source, overrides, tree, binder.notices, binder.secretValues);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -36,7 +36,7 @@ class SecretsCanaryTest {
       reward_api:
         endpoint: https://rewards.example/score
         api_key: %s
-        headers: {Authorization: "Bearer %s", X-Api-Key: "%s", X-Team: ml}
+        headers: {Authorization: "Bearer %s", X-Api-Key: "%s", X-Team: ml, X-Sig: "${env:SIGNING_TOKEN}"}
       """
           .formatted(CANARY, CANARY, CANARY);
 
@@ -53,7 +53,7 @@ class SecretsCanaryTest {
   @Test
   void neverPrintedOrSaved(@TempDir Path tmp) throws IOException {
     Files.writeString(tmp.resolve("r.yaml"), RECIPE);
-    Map<String, String> env = Map.of("CANARY_KEY", CANARY);
+    Map<String, String> env = Map.of("CANARY_KEY", CANARY, "SIGNING_TOKEN", CANARY + "-sig");
     Engines.FORCED.put(TrainRunner.class, (TrainRunner) (r, o) -> {});
     List<List<String>> calls =
         List.of(
