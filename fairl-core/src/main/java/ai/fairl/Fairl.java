@@ -4,8 +4,11 @@ import ai.fairl.recipe.Recipe;
 import ai.fairl.recipe.Recipes;
 import ai.fairl.recipe.Resolved;
 import ai.fairl.recipe.TrainingRecipe;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The one facade of FAI-RL for Java: recipes, training, generation, inference, evaluation. CLIs,
@@ -62,5 +65,23 @@ public final class Fairl {
       // fall through: unknown version
     }
     return "dev";
+  }
+
+  /**
+   * The git commit the running build was made from ({@code abc1234}, with {@code -dirty} when the
+   * tree had uncommitted changes), or {@code unknown} when built outside a git checkout.
+   */
+  public static String gitCommit() {
+    try (InputStream in = Fairl.class.getResourceAsStream("git.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String id = p.getProperty("git.commit.id.abbrev", "unknown");
+      return Boolean.parseBoolean(p.getProperty("git.dirty", "false")) ? id + "-dirty" : id;
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 }
