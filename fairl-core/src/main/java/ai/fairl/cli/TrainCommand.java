@@ -97,10 +97,15 @@ final class TrainCommand implements Callable<Integer> {
             masterPort,
             common.debug,
             common.recipe,
-            null);
-    runner.run(recipe, options);
+            out.resolve(LOG_FILE));
+    try (ConsoleLog log = ConsoleLog.start(out.resolve(LOG_FILE))) {
+      runner.run(recipe, options);
+    }
     return 0;
   }
+
+  /** The run's console output, copied into output_dir. */
+  static final String LOG_FILE = "train.log";
 
   private void cpuPrecisionNotice(TrainingRecipe recipe) {
     StringBuilder what = new StringBuilder();

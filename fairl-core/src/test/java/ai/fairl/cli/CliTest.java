@@ -121,6 +121,7 @@ class CliTest {
             (rec, o) -> {
               seen.set(rec);
               opts.set(o);
+              System.err.println("step 1 loss 2.5");
             });
     CliRun r =
         CliRun.run(
@@ -139,6 +140,8 @@ class CliTest {
     assertTrue(saved.contains("api_key: \"***\""), saved);
     assertFalse(saved.contains("canary-123"), saved);
     assertFalse(r.out.contains("canary-123") || r.err.contains("canary-123"), r.toString());
+    assertEquals(tmp.resolve("run1/train.log"), opts.get().logFile());
+    assertEquals("step 1 loss 2.5\n", Files.readString(tmp.resolve("run1/train.log")));
   }
 
   @Test
