@@ -72,7 +72,7 @@ public record EvalSpec(
         case "loglikelihood", "loglik" -> LOGLIKELIHOOD;
         default ->
             throw new IllegalArgumentException(
-                "evaluation.scoring must be generate or loglikelihood, got \"" + s + "\"");
+                "evaluation.method must be generate or loglikelihood, got \"" + s + "\"");
       };
     }
   }
@@ -129,17 +129,17 @@ public record EvalSpec(
     boolean api = apiEndpoint != null || apiKey != null || apiProvider != null;
     if (scoring == Scoring.LOGLIKELIHOOD && api) {
       throw new IllegalArgumentException(
-          "evaluation.scoring: loglikelihood needs a local model's logits; API models use"
-              + " scoring: generate");
+          "evaluation.method: loglikelihood needs a local model's logits; API models use"
+              + " method: generate");
     }
     if (scoring == Scoring.LOGLIKELIHOOD && benchmark != Benchmark.MMLU) {
       throw new IllegalArgumentException(
-          "evaluation.scoring: loglikelihood applies to multiple choice (MMLU); GSM8K uses"
+          "evaluation.method: loglikelihood applies to multiple choice (MMLU); GSM8K uses"
               + " generate");
     }
     if (scoring == Scoring.LOGLIKELIHOOD && !systemPrompt.isBlank()) {
       throw new IllegalArgumentException(
-          "evaluation.scoring: loglikelihood scores the harness prompt; clear system_prompt");
+          "evaluation.method: loglikelihood scores the harness prompt; clear system_prompt");
     }
     if (maxExamples < 0) {
       throw new IllegalArgumentException(

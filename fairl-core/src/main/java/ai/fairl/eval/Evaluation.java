@@ -53,6 +53,44 @@ public final class Evaluation {
       String groundTruth) {}
 
   /**
+   * Runs an {@code evaluation:} recipe as {@code fai-rl-eval} does (the CLI finds this method by
+   * name).
+   */
+  public static EvalResult run(
+      ai.fairl.recipe.EvaluationRecipe recipe, ai.fairl.recipe.RunOptions options) {
+    EvalSpec spec = spec(recipe.evaluation(), options.recipeFile());
+    return ai.fairl.infer.RecipeRuns.withInterrupt(
+        stop ->
+            run(
+                spec,
+                ai.fairl.infer.LocalModels.loader(options),
+                LocalScorers.loader(options),
+                System::getenv,
+                stop,
+                System.err));
+  }
+
+  /** The spec of an {@code evaluation:} recipe section. */
+  public static EvalSpec spec(ai.fairl.recipe.Evaluation r, Path recipeFile) {
+    return EvalSpec.builder()
+        .modelPaths(r.modelPaths())
+        .model(r.model())
+        .api(r.apiEndpoint(), r.apiKey(), ai.fairl.infer.RecipeRuns.provider(r.provider()))
+        .dataset(r.datasetName(), r.datasetSubset(), r.datasetSplit())
+        .outputFile(Path.of(r.outputFile()))
+        .systemPrompt(r.systemPrompt())
+        .datasetColumns(r.datasetColumns().isEmpty() ? null : r.datasetColumns())
+        .columns(r.groundTruthColumn(), r.responseColumn(), r.checkpointColumn())
+        .choiceLabels(r.choiceLabels().isEmpty() ? null : r.choiceLabels())
+        .params(new GenerationParams(r.temperature(), r.topP(), r.maxNewTokens(), r.doSample()))
+        .scoring(EvalSpec.Scoring.named(r.method()))
+        .maxExamples(r.maxExamples() == null ? 0 : r.maxExamples())
+        .batchSize(r.batchSize())
+        .recipePath(recipeFile == null ? null : recipeFile.toString())
+        .build();
+  }
+
+  /**
    * Runs an evaluation recipe: local models through {@code loader} (generation) or {@code scorers}
    * (log-likelihood), API models with keys from the recipe or {@code env}.
    */

@@ -91,6 +91,8 @@ public final class FakeProvider implements AutoCloseable {
             "claude-sonnet-4-5",
             "claude-haiku-4-5",
             "gemini-2.5-flash",
+            "gemini-2.0-flash",
+            "claude-3-5-haiku-latest",
             "scripted"));
   }
 
