@@ -2,7 +2,8 @@
  * Loaders for the benchmark files in their published layouts:
  *  MMLU  a folder <split>/<subject>_<split>.csv, as hendrycks/test's data.tar (no header, answer a
  *        letter) or ../shared/data/mmlu (header question,choice0..3,answer with a 0-based index);
- *        or one such CSV file. cais/mmlu's Parquet is recognised and reported (not readable yet).
+ *        or one such CSV file; or cais/mmlu's Parquet layout <subject>/<split>-*.parquet or
+ *        all/<split>-*.parquet (question, subject, choices list, answer index), or one such file.
  *  GSM8K JSONL with question and answer (openai/grade-school-math), a file or a folder of splits.
  * Hub ids resolve through the dataset mirror FAIRL_DATASETS_DIR (cais/mmlu -> <mirror>/mmlu).
  */
@@ -27,6 +28,9 @@ public final class BenchmarkData {
   /** MMLU questions of the given subjects and split from a file, folder or Hub id. */
   public static List<MmluQuestion> mmlu(String source, List<String> subjects, String split) {
     Path p = DatasetRows.resolve(source, null);
+    if (Files.isRegularFile(p) && p.toString().endsWith(".parquet")) {
+      return fromRows(p, DatasetRows.readFile(p), null, subjects);
+    }
     if (Files.isRegularFile(p)) {
       String stem = p.getFileName().toString().replaceFirst("\\.[^.]+$", "");
       String subject = stem.replaceFirst("_(test|dev|val|validation|train)$", "");
@@ -45,13 +49,10 @@ public final class BenchmarkData {
         break;
       }
     }
+    if (dir == null && hasParquet(p)) {
+      return parquetLayout(p, subjects, split == null || split.isBlank() ? "test" : split.strip());
+    }
     if (dir == null) {
-      if (hasParquet(p)) {
-        throw new IllegalArgumentException(
-            p
-                + " holds the Parquet layout of cais/mmlu, which this build cannot read yet; use"
-                + " the CSV layout (<split>/<subject>_<split>.csv), e.g. ../shared/data/mmlu");
-      }
       throw new IllegalArgumentException(
           "MMLU split \"" + s + "\": no folder " + p.resolve(s) + "; splits are test, dev, val");
     }
@@ -69,6 +70,99 @@ public final class BenchmarkData {
                 + " a full MMLU copy?");
       }
       out.addAll(mmluFile(f, subject));
+    }
+    return out;
+  }
+
+  /**
+   * cais/mmlu on the Hub: {@code <subject>/<split>-*.parquet}, or {@code all/<split>-*.parquet}.
+   */
+  private static List<MmluQuestion> parquetLayout(Path p, List<String> subjects, String split) {
+    List<String> splits = split.equals("val") ? List.of("validation") : List.of(split);
+    List<MmluQuestion> out = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String subject : subjects) {
+      List<Path> files = parquetFiles(p.resolve(subject), splits.get(0));
+      if (files.isEmpty()) {
+        missing.add(subject);
+        continue;
+      }
+      for (Path f : files) {
+        out.addAll(fromRows(f, DatasetRows.readFile(f), subject, subjects));
+      }
+    }
+    if (missing.isEmpty()) {
+      return out;
+    }
+    List<Path> all = parquetFiles(p.resolve("all"), splits.get(0));
+    if (all.isEmpty()) {
+      throw new IllegalArgumentException(
+          "MMLU Parquet in "
+              + p
+              + ": no "
+              + splits.get(0)
+              + "-*.parquet under "
+              + missing.get(0)
+              + "/ or all/; is this a cais/mmlu copy?");
+    }
+    out.clear();
+    for (Path f : all) {
+      out.addAll(fromRows(f, DatasetRows.readFile(f), null, subjects));
+    }
+    return out;
+  }
+
+  private static List<Path> parquetFiles(Path dir, String split) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(
+              f -> {
+                String n = f.getFileName().toString();
+                return n.startsWith(split + "-") && n.endsWith(".parquet");
+              })
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Questions from cais/mmlu-style rows, keeping those of the selected subjects. */
+  private static List<MmluQuestion> fromRows(
+      Path f, List<Map<String, Object>> rows, String subject, List<String> subjects) {
+    List<MmluQuestion> out = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      Map<String, Object> r = rows.get(i);
+      Object s = r.get("subject");
+      String subj = s == null || s.toString().isBlank() ? subject : s.toString();
+      if (subj == null || !subjects.contains(subj)) {
+        continue;
+      }
+      if (!(r.get("choices") instanceof List<?> choices)
+          || r.get("question") == null
+          || r.get("answer") == null) {
+        throw new IllegalArgumentException(
+            f
+                + ": row "
+                + i
+                + " lacks question, choices (a list) or answer; columns "
+                + r.keySet());
+      }
+      int answer;
+      try {
+        answer = Integer.parseInt(r.get("answer").toString().strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            f + ": row " + i + " has answer " + r.get("answer") + "; expected an index");
+      }
+      out.add(
+          new MmluQuestion(
+              subj,
+              r.get("question").toString(),
+              choices.stream().map(String::valueOf).toList(),
+              answer));
     }
     return out;
   }

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("unchecked")
 class BenchmarkDataTest {
   @TempDir Path tmp;
 
@@ -63,6 +64,64 @@ class BenchmarkDataTest {
     assertEquals(3, qs.get(1).answer());
   }
 
+  static void writeCaisParquet(Path f, List<Object[]> rows) throws Exception {
+    org.apache.parquet.schema.MessageType schema =
+        org.apache.parquet.schema.MessageTypeParser.parseMessageType(
+            "message schema { optional binary question (STRING); optional binary subject (STRING);"
+                + " optional group choices (LIST) { repeated group list { optional binary element"
+                + " (STRING); } } optional int64 answer; }");
+    Files.createDirectories(f.getParent());
+    try (org.apache.parquet.hadoop.ParquetWriter<org.apache.parquet.example.data.Group> w =
+        org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(
+                new org.apache.parquet.io.LocalOutputFile(f))
+            .withType(schema)
+            .build()) {
+      var gf = new org.apache.parquet.example.data.simple.SimpleGroupFactory(schema);
+      for (Object[] r : rows) {
+        var g =
+            gf.newGroup()
+                .append("question", (String) r[0])
+                .append("subject", (String) r[1])
+                .append("answer", (long) (int) r[3]);
+        var choices = g.addGroup("choices");
+        for (String c : (List<String>) r[2]) {
+          choices.addGroup("list").append("element", c);
+        }
+        w.write(g);
+      }
+    }
+  }
+
+  @Test
+  void readsCaisMmluParquetPerSubjectAndAll() throws Exception {
+    writeCaisParquet(
+        tmp.resolve("cais/anatomy/test-00000-of-00001.parquet"),
+        List.of(
+            new Object[] {"Bones?", "anatomy", List.of("206", "300", "12", "1"), 0},
+            new Object[] {"Heart?", "anatomy", List.of("1", "2", "3", "4"), 3}));
+    List<MmluQuestion> qs =
+        BenchmarkData.mmlu(tmp.resolve("cais").toString(), List.of("anatomy"), "test");
+    assertEquals(
+        List.of(
+            new MmluQuestion("anatomy", "Bones?", List.of("206", "300", "12", "1"), 0),
+            new MmluQuestion("anatomy", "Heart?", List.of("1", "2", "3", "4"), 3)),
+        qs);
+    writeCaisParquet(
+        tmp.resolve("all/all/test-00000-of-00001.parquet"),
+        List.of(
+            new Object[] {"Bones?", "anatomy", List.of("206", "300", "12", "1"), 0},
+            new Object[] {"Virus?", "virology", List.of("a", "b", "c", "d"), 1}));
+    qs = BenchmarkData.mmlu(tmp.resolve("all").toString(), List.of("virology"), "test");
+    assertEquals(
+        List.of(new MmluQuestion("virology", "Virus?", List.of("a", "b", "c", "d"), 1)), qs);
+    // and as a plain inference dataset, with the list column intact
+    assertEquals(
+        List.of("a", "b", "c", "d"),
+        ai.fairl.infer.DatasetRows.readFile(tmp.resolve("all/all/test-00000-of-00001.parquet"))
+            .get(1)
+            .get("choices"));
+  }
+
   @Test
   void parquetAndBrokenFilesGetClearErrors() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("mmlu/all"));
@@ -71,7 +130,7 @@ class BenchmarkDataTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> BenchmarkData.mmlu(tmp.resolve("mmlu").toString(), List.of("anatomy"), "test"));
-    assertTrue(e.getMessage().contains("Parquet"), e.getMessage());
+    assertTrue(e.getMessage().contains("cannot read Parquet"), e.getMessage());
     Path bad = tmp.resolve("bad_test.csv");
     Files.writeString(bad, "question,A,B,C,D,answer\nq,a,b,c,d,Z\n");
     e = assertThrows(IllegalArgumentException.class, () -> BenchmarkData.mmluFile(bad, "x"));
