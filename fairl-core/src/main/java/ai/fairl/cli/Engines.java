@@ -1,0 +1,85 @@
+package ai.fairl.cli;
+
+import ai.fairl.recipe.EvaluationRecipe;
+import ai.fairl.recipe.InferenceRecipe;
+import ai.fairl.recipe.RunOptions;
+import ai.fairl.recipe.TrainingRecipe;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/** Finds the engines behind the CLIs: a service entry first, then the engine's known class. */
+final class Engines {
+  private Engines() {}
+
+  /** Thrown when no engine of a kind is on the classpath: exit status 1. */
+  static final class Missing extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Missing(String what, Class<?> service, String className) {
+      super(
+          what
+              + " engine not on the classpath (no "
+              + service.getName()
+              + " service and no "
+              + className
+              + ")");
+    }
+  }
+
+  static TrainRunner train() {
+    return find(TrainRunner.class, "ai.fairl.train.Training", TrainingRecipe.class, "training")
+        .map(m -> (TrainRunner) (r, o) -> invoke(m, r, o))
+        .orElseGet(() -> service(TrainRunner.class, "ai.fairl.train.Training", "training"));
+  }
+
+  static InferenceRunner inference() {
+    return find(
+            InferenceRunner.class, "ai.fairl.infer.Inference", InferenceRecipe.class, "inference")
+        .map(m -> (InferenceRunner) (r, o) -> invoke(m, r, o))
+        .orElseGet(() -> service(InferenceRunner.class, "ai.fairl.infer.Inference", "inference"));
+  }
+
+  static EvalRunner eval() {
+    return find(EvalRunner.class, "ai.fairl.eval.Evaluation", EvaluationRecipe.class, "evaluation")
+        .map(m -> (EvalRunner) (r, o) -> invoke(m, r, o))
+        .orElseGet(() -> service(EvalRunner.class, "ai.fairl.eval.Evaluation", "evaluation"));
+  }
+
+  /** The static {@code run(recipe, RunOptions)} of the known class, unless a service exists. */
+  private static Optional<Method> find(
+      Class<?> service, String className, Class<?> recipeType, String what) {
+    if (ServiceLoader.load(service, loader()).findFirst().isPresent()) {
+      return Optional.empty();
+    }
+    try {
+      Class<?> c = Class.forName(className, true, loader());
+      return Optional.of(c.getMethod("run", recipeType, RunOptions.class));
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static <T> T service(Class<T> service, String className, String what) {
+    return ServiceLoader.load(service, loader())
+        .findFirst()
+        .orElseThrow(() -> new Missing(what, service, className + ".run"));
+  }
+
+  private static void invoke(Method m, Object recipe, RunOptions options) throws Exception {
+    try {
+      m.invoke(null, recipe, options);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+  }
+
+  private static ClassLoader loader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : Engines.class.getClassLoader();
+  }
+}
