@@ -28,8 +28,8 @@ class KernelSessionTest {
     kernel =
         KernelClient.start(
             KernelSpecs.ownKernelArgv(List.of("-Xmx512m"), null),
-            null,
-            Map.of(),
+            Path.of(System.getProperty("fairl.root")),
+            Map.of("FAIRL_HOME", System.getProperty("fairl.root")),
             Duration.ofSeconds(60));
     startMs = (System.nanoTime() - t0) / 1_000_000;
     KernelClient.Reply r = kernel.execute("1 + 1", Duration.ofSeconds(60), m -> {});
@@ -213,6 +213,22 @@ class KernelSessionTest {
             .get("text/html")
             .getAsString()
             .contains("VmHWM"));
+    String recipe =
+        System.getProperty("fairl.root") + "/recipes/training/grpo/tiny_arithmetic.yaml";
+    long t0 = System.nanoTime();
+    KernelClient.Reply rec = run("%fairl_recipe " + recipe + " training.learning_rate=2e-4");
+    System.out.printf(
+        "first %%fairl_recipe result after %d ms (kernel start to reply: %d ms + this)%n",
+        (System.nanoTime() - t0) / 1_000_000, firstReplyMs);
+    assertEquals("ok", rec.status(), rec.iopub().toString());
+    String html =
+        rec.messages("execute_result")
+            .get(0)
+            .getAsJsonObject("content")
+            .getAsJsonObject("data")
+            .get("text/html")
+            .getAsString();
+    assertTrue(html.contains("learning_rate</td><td>2.0E-4</td><td>override"), html);
     KernelClient.Reply t = run("%%fairl_train recipes/x.yaml\ntraining:\n  max_steps: 2");
     assertEquals("error", t.status());
     assertTrue(
