@@ -104,10 +104,17 @@ cuda_args=()
 if ! configure_and_build "${cuda_args[@]}"; then
   if [[ -n "$cuda_version" && "${FAIRL_WITH_CUDA:-}" != "OFF" ]]; then
     say "WARNING: the build with the CUDA allocator natives failed; retrying without them (FusedOps.cudaMemory will say so)"
-    configure_and_build -DFAIRL_WITH_CUDA=OFF || die "build failed (see the compiler output above)"
+    cuda_args=(-DFAIRL_WITH_CUDA=OFF)
+    configure_and_build "${cuda_args[@]}" || die "build failed (see the compiler output above)"
   else
     die "build failed (see the compiler output above)"
   fi
+fi
+shared_libstdcxx() { [[ $(readelf -d "$build_dir/libdjl_torch.so" | grep -c 'NEEDED.*libstdc++' || true) -gt 0 ]]; }
+if ! shared_libstdcxx; then
+  say "WARNING: $(cmake -LA -N "$build_dir" 2>/dev/null | sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p') linked libstdc++ statically; PyTorch needs the shared one: relinking with -l:libstdc++.so.6"
+  configure_and_build "${cuda_args[@]}" -DFAIRL_FORCE_SHARED_LIBSTDCXX=ON || die "build with the shared libstdc++ failed"
+  shared_libstdcxx || die "libdjl_torch.so still does not use the shared libstdc++.so.6; set CXX to the system g++"
 fi
 say "compiled in $(( $(date +%s) - start )) s"
 

@@ -6,6 +6,7 @@
 // at::rms_norm on 2.4+ else a composite in fp32; chosen-token log-probs are a custom autograd
 // function that recomputes each chunk's logits in backward, so neither pass holds the full
 // (rows, vocab) logits; AdamW uses PyTorch's fused multi-tensor kernel where available.
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <cmath>
@@ -27,7 +28,8 @@ FAIRL_FN(jobjectArray, buildInfo)(JNIEnv* env, jclass) {
   FAIRL_TRY(fairl_buildInfo)
   std::vector<std::string> info = {FAIRL_VERSION, TORCH_VERSION, FAIRL_CUDA_VERSION,
                                    at::hasCUDA() ? "true" : "false",
-                                   cudaStatsAvailable() ? "true" : "false"};
+                                   cudaStatsAvailable() ? "true" : "false",
+                                   std::to_string(at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0)};
   jobjectArray arr = env->NewObjectArray(static_cast<jsize>(info.size()),
                                          env->FindClass("java/lang/String"), nullptr);
   for (size_t i = 0; i < info.size(); ++i) {

@@ -48,10 +48,10 @@ DJL_FN(jlong, torchNNLayerNorm)(JNIEnv* env, jobject, jlong h, jlongArray shape,
   return H(at::layer_norm(T(h), longs(env, shape), optT(w), optT(b), eps));
   FAIRL_CATCH(0)
 }
-// JniUtils.batchNorm passes (input, gamma, beta, runningMean, runningVar, ...), whatever the
-// parameter names in PyTorchLibrary say.
-DJL_FN(jlong, torchNNBatchNorm)(JNIEnv* env, jobject, jlong h, jlong gamma, jlong beta, jlong mean,
-                                jlong var, jboolean training, jdouble momentum, jdouble eps) {
+// PtNDArrayEx.batchNorm passes (input, runningMean, runningVar, gamma, beta, ...) in the order
+// PyTorchLibrary names them (JniUtils' own parameter names differ); momentum is PyTorch's.
+DJL_FN(jlong, torchNNBatchNorm)(JNIEnv* env, jobject, jlong h, jlong mean, jlong var, jlong gamma,
+                                jlong beta, jboolean training, jdouble momentum, jdouble eps) {
   FAIRL_TRY(torchNNBatchNorm)
   return H(at::batch_norm(T(h), optT(gamma), optT(beta), optT(mean), optT(var), training, momentum,
                           eps, true));

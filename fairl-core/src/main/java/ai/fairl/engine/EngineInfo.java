@@ -63,12 +63,14 @@ public record EngineInfo(
   private static EngineInfo detect() {
     Engine engine = Engine.getEngine("PyTorch");
     String libPath = ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
-    int gpus = engine.getGpuCount();
     try {
       String[] b = FusedNatives.buildInfo();
+      // PyTorch's own count: DJL's CudaUtils may not find the CUDA runtime of a pip PyTorch
+      int gpus = Integer.parseInt(b[5]);
       return new EngineInfo(
           Kind.FAIRL_NATIVE, b[1], b[2], gpus, libPath, Boolean.parseBoolean(b[4]));
     } catch (UnsatisfiedLinkError e) {
+      int gpus = engine.getGpuCount();
       String cuda = gpus > 0 ? String.valueOf(CudaUtils.getCudaVersionString()) : "";
       return new EngineInfo(Kind.STOCK_DJL, engine.getVersion(), cuda, gpus, libPath, false);
     }

@@ -10,7 +10,10 @@ final class FusedNatives {
 
   private FusedNatives() {}
 
-  /** {fairl version, torch version, CUDA version or "", CUDA available, CUDA stats built}. */
+  /**
+   * {fairl version, torch version, CUDA version or "", CUDA available, CUDA stats built, GPU
+   * count}.
+   */
   static native String[] buildInfo();
 
   /** Names of the natives called so far in this JVM (for the coverage report). */

@@ -112,4 +112,9 @@ class Bf16NativeTest {
     assertEquals("", r.notice());
     PrecisionGuard.checkCreate(DataType.BFLOAT16, Device.cpu());
   }
+
+  @org.junit.jupiter.api.AfterAll
+  static void writeExercisedNatives() throws Exception {
+    OpSuite.writeExercised();
+  }
 }

@@ -75,4 +75,9 @@ class EngineInfoTest {
       assertTrue(e.getMessage().contains("fairl native build"), e.getMessage());
     }
   }
+
+  @org.junit.jupiter.api.AfterAll
+  static void writeExercisedNatives() throws Exception {
+    OpSuite.writeExercised();
+  }
 }

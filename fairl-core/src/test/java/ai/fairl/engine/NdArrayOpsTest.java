@@ -33,8 +33,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.GradientCollector;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -421,12 +419,6 @@ class NdArrayOpsTest {
 
   @AfterAll
   static void writeExercisedNatives() throws Exception {
-    if (!EngineInfo.current().isFairlNative()) {
-      return;
-    }
-    String[] used = FusedNatives.usedNatives();
-    Path out = Path.of("target", "fairl-native-exercised.txt");
-    Files.createDirectories(out.getParent());
-    Files.write(out, Arrays.asList(used));
+    OpSuite.writeExercised();
   }
 }

@@ -66,6 +66,18 @@ final class OpSuite {
     assertArrayEquals(expected, actual.toLongArray());
   }
 
+  /**
+   * Writes the natives exercised so far to target/fairl-native-exercised.txt (fairl-native only).
+   */
+  static void writeExercised() throws java.io.IOException {
+    if (!EngineInfo.current().isFairlNative()) {
+      return;
+    }
+    java.nio.file.Path out = java.nio.file.Path.of("target", "fairl-native-exercised.txt");
+    java.nio.file.Files.createDirectories(out.getParent());
+    java.nio.file.Files.write(out, java.util.Arrays.asList(FusedNatives.usedNatives()));
+  }
+
   static void shape(NDArray a, long... dims) {
     assertArrayEquals(dims, a.getShape().getShape(), "shape");
   }
