@@ -366,6 +366,9 @@ final class Binder {
         return values.get("gradient_accumulation_steps");
       case "max_completion_length":
         return data == null ? null : data.maxLength() - data.maxPromptLength();
+      case "benchmark":
+        Object d = values.get("dataset_name");
+        return "cais/mmlu".equals(d) ? "mmlu" : "openai/gsm8k".equals(d) ? "gsm8k" : null;
       case "reward_functions":
         boolean other =
             root.isMap()
