@@ -458,8 +458,10 @@ final class Binder {
 
   private Object afterConvert(String full, Object value, String where, List<String> notes) {
     if (value instanceof String s) {
-      if (full.equals("local_reward_function.function") && Rewards.FAIRL_PYTHON.containsKey(s)) {
-        String builtIn = Rewards.FAIRL_PYTHON.get(s);
+      if (full.equals("local_reward_function.function")
+          && Rewards.builtIn(s) != null
+          && !Rewards.BUILT_IN.contains(s.trim())) {
+        String builtIn = Rewards.builtIn(s);
         notes.add("FAI-RL's Python function, run as the built-in reward " + builtIn);
         return builtIn;
       }
