@@ -46,7 +46,8 @@ class CliTest {
             new String[] {"fairl", "recipe", "--help"},
             new String[] {"fairl", "recipe", "show", "--help"},
             new String[] {"fairl", "recipe", "validate", "--help"},
-            new String[] {"fairl", "native", "--help"})) {
+            new String[] {"fairl", "native", "--help"},
+            new String[] {"fairl", "doctor", "--help"})) {
       String[] args = java.util.Arrays.copyOfRange(call, 1, call.length);
       CliRun r = CliRun.run(call[0], tmp, args);
       assertEquals(0, r.code, String.join(" ", call) + "\n" + r);
