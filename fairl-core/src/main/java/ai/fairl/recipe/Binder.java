@@ -365,7 +365,27 @@ final class Binder {
       case "steps_per_generation":
         return values.get("gradient_accumulation_steps");
       case "max_completion_length":
-        return data == null ? null : data.maxLength() - data.maxPromptLength();
+        if (data == null) {
+          return null;
+        }
+        int left = data.maxLength() - data.maxPromptLength();
+        if (left < 1) {
+          String where =
+              locations.getOrDefault(
+                  "data.max_prompt_length", locations.getOrDefault("data.max_length", source));
+          throw new RecipeException(
+              "data.max_prompt_length",
+              where,
+              "data.max_prompt_length ("
+                  + data.maxPromptLength()
+                  + ") leaves no room for completions within data.max_length ("
+                  + data.maxLength()
+                  + ")",
+              "lower data.max_prompt_length, raise data.max_length, or set"
+                  + " training.max_completion_length",
+              null);
+        }
+        return left;
       case "benchmark":
         Object d = values.get("dataset_name");
         return "cais/mmlu".equals(d) ? "mmlu" : "openai/gsm8k".equals(d) ? "gsm8k" : null;

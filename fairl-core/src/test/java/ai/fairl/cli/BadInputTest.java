@@ -203,6 +203,13 @@ class BadInputTest {
     c.add(train("dpo_loss_type", edit("algorithm: grpo", "algorithm: dpo\n  loss_type: dapo")));
     c.add(train("empty_recipe", ""));
     c.add(
+        train(
+            "no_room_for_completions",
+            edit(
+                    "    - name: openai/gsm8k",
+                    "  max_length: 128\n  datasets:\n    - name: openai/gsm8k")
+                .replace("data:\n  datasets:\n  max_length", "data:\n  max_length")));
+    c.add(
         new Case(
             "eval_local_data_needs_benchmark",
             "fai-rl-eval",
