@@ -25,6 +25,13 @@ public record Inference(
             doc = "API wire format; `auto` detects it from api_endpoint as FAI-RL does.")
         String provider,
     @Key(
+            origin = Origin.OURS,
+            doc =
+                "Hosted-API hook: a Java class implementing `ai.fairl.infer.HostedLlmHook` (request,"
+                    + " response, headers, URL), on the classpath (`--classpath`); FAI-RL's"
+                    + " equivalent is its `utils/hosted_llm_config.py` module.")
+        String hostedLlmConfig,
+    @Key(
             def = "Roblox/FAI-RL-inference-dataset",
             doc = "Hub dataset id, or a local .csv/.jsonl file.")
         String datasetName,
