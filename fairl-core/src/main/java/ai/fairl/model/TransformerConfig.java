@@ -204,6 +204,34 @@ public record TransformerConfig(
         torchDtype);
   }
 
+  /** Returns a copy with other end-of-sequence ids. */
+  public TransformerConfig withEosTokenIds(List<Integer> ids) {
+    return new TransformerConfig(
+        architecture,
+        modelType,
+        vocabSize,
+        hiddenSize,
+        intermediateSize,
+        numLayers,
+        numHeads,
+        numKvHeads,
+        headDim,
+        ropeTheta,
+        ropeScaling,
+        rmsNormEps,
+        maxPositionEmbeddings,
+        tieWordEmbeddings,
+        attentionBias,
+        qkNorm,
+        slidingWindow,
+        numLabels,
+        initializerRange,
+        bosTokenId,
+        ids,
+        padTokenId,
+        torchDtype);
+  }
+
   /** Returns a copy with another {@code pad_token_id}. */
   public TransformerConfig withPadTokenId(int newPad) {
     return new TransformerConfig(
@@ -258,7 +286,20 @@ public record TransformerConfig(
               + "; a model directory needs config.json next to its weights");
     }
     try {
-      return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      TransformerConfig c =
+          fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      Path gen = file.resolveSibling("generation_config.json");
+      if (Files.isRegularFile(gen)) {
+        // instruct models list their end-of-turn ids (e.g. Llama 3's <|eot_id|>) here
+        JsonObject g =
+            JsonParser.parseString(Files.readString(gen, StandardCharsets.UTF_8)).getAsJsonObject();
+        java.util.LinkedHashSet<Integer> eos = new java.util.LinkedHashSet<>(c.eosTokenIds());
+        eos.addAll(ids(g.get("eos_token_id")));
+        if (eos.size() != c.eosTokenIds().size()) {
+          c = c.withEosTokenIds(List.copyOf(eos));
+        }
+      }
+      return c;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
