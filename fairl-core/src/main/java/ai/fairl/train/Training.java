@@ -326,12 +326,21 @@ public final class Training {
     if (tok.chatTemplate() == null) {
       return null;
     }
-    return (messages, gen) -> {
-      List<Map<String, Object>> m = new ArrayList<>();
-      for (ChatRenderer.Message x : messages) {
-        m.add(Tokenizer.message(x.role(), x.content()));
+    String eos = tok.eosToken() == null ? "" : tok.eosToken();
+    return new ChatRenderer() {
+      @Override
+      public String render(List<ChatRenderer.Message> messages, boolean gen) {
+        List<Map<String, Object>> m = new ArrayList<>();
+        for (ChatRenderer.Message x : messages) {
+          m.add(Tokenizer.message(x.role(), x.content()));
+        }
+        return tok.applyChatTemplate(m, gen);
       }
-      return tok.applyChatTemplate(m, gen);
+
+      @Override
+      public String endOfTurn() {
+        return eos;
+      }
     };
   }
 
