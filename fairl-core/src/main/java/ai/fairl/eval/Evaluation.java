@@ -67,7 +67,8 @@ public final class Evaluation {
                 LocalScorers.loader(options),
                 System::getenv,
                 stop,
-                System.err));
+                System.err,
+                options.debug()));
   }
 
   /** The spec of an {@code evaluation:} recipe section. */
@@ -101,6 +102,18 @@ public final class Evaluation {
       Function<String, String> env,
       StopSignal stop,
       PrintStream console) {
+    return run(spec, loader, scorers, env, stop, console, false);
+  }
+
+  /** As above; {@code debug} prints every prompt and response (FAI-RL's --debug). */
+  public static EvalResult run(
+      EvalSpec spec,
+      ModelLoader loader,
+      ScorerLoader scorers,
+      Function<String, String> env,
+      StopSignal stop,
+      PrintStream console,
+      boolean debug) {
     List<Question> questions = questions(spec);
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("evaluation_dataset", spec.datasetName());
@@ -128,7 +141,7 @@ public final class Evaluation {
               spec.responseColumn(),
               spec.checkpointColumn(),
               facts);
-      InferenceResult ir = Inference.execute(job, stop, console);
+      InferenceResult ir = Inference.execute(job, stop, console, debug);
       complete = ir.complete();
       for (String l : labels) {
         responses.put(l, new LinkedHashMap<>());
