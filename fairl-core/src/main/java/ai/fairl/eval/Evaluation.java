@@ -87,6 +87,9 @@ public final class Evaluation {
         .scoring(EvalSpec.Scoring.named(r.method()))
         .maxExamples(r.maxExamples() == null ? 0 : r.maxExamples())
         .batchSize(r.batchSize())
+        .hostedLlmConfig(r.hostedLlmConfig())
+        .apiClient(r.apiConcurrency(), r.apiMaxRetries(), r.apiTimeoutSeconds())
+        .numFewshot(r.numFewshot())
         .recipePath(recipeFile == null ? null : recipeFile.toString())
         .build();
   }

@@ -64,6 +64,32 @@ class ShippedInferenceRecipesTest {
   }
 
   @Test
+  void hostedLlmConfigNamesAJavaHookInTheRecipe() throws Exception {
+    try (FakeProvider s = FakeProvider.start(ApiProvider.HOSTED)) {
+      s.gateway = true;
+      var ctx =
+          new Recipes.Context(root(), root(), Map.of("OPENAI_API_KEY", FakeProvider.KEY)::get);
+      InferenceRecipe r =
+          Recipes.load(
+                  root().resolve("recipes/inference/api_openai.yaml"),
+                  List.of(
+                      "inference.provider=default",
+                      "inference.model=scripted",
+                      "inference.hosted_llm_config=" + GatewayHook.class.getName(),
+                      "inference.api_concurrency=2",
+                      "inference.api_endpoint=" + s.endpoint("scripted"),
+                      "inference.dataset_name=" + root().resolve("recipes/data/inference_tiny.csv"),
+                      "inference.output_file=" + dir.resolve("gw.csv")),
+                  ctx,
+                  InferenceRecipe.class)
+              .recipe();
+      InferenceResult res = Inference.run(r, RunOptions.cpu());
+      assertEquals(res.rows().size(), res.succeeded());
+      assertTrue(res.rows().get(0).response().startsWith("echo: "));
+    }
+  }
+
+  @Test
   void everyShippedInferenceRecipeMapsToAValidSpec() throws Exception {
     try (Stream<Path> files = Files.list(root().resolve("recipes/inference"))) {
       List<Path> recipes = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
