@@ -117,6 +117,11 @@ public final class Evaluation {
       StopSignal stop,
       PrintStream console,
       boolean debug) {
+    if (spec.scoring() == EvalSpec.Scoring.LOGLIKELIHOOD && !spec.systemPrompt().isBlank()) {
+      console.println(
+          "notice: evaluation.system_prompt is not used by method: loglikelihood, which scores the"
+              + " lm-evaluation-harness prompt");
+    }
     List<Question> questions = questions(spec);
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("evaluation_dataset", spec.datasetName());
@@ -215,7 +220,7 @@ public final class Evaluation {
   /** The questions of a recipe with their prompts, in dataset order. */
   static List<Question> questions(EvalSpec spec) {
     PromptTemplate template =
-        spec.systemPrompt().isBlank()
+        spec.systemPrompt().isBlank() || spec.scoring() == EvalSpec.Scoring.LOGLIKELIHOOD
             ? null
             : new PromptTemplate("evaluation.system_prompt", spec.systemPrompt());
     if (template != null && !template.hasPlaceholders()) {

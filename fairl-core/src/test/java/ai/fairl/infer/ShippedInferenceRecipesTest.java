@@ -64,6 +64,48 @@ class ShippedInferenceRecipesTest {
   }
 
   @Test
+  void localModelRecipesRunWithTheirPromptsAgainstTheLocalServer() throws Exception {
+    // The recipes for real checkpoints (a 3B model is no CI test) keep their prompts, columns and
+    // modes; only the model is swapped for the local OpenAI-compatible server.
+    try (FakeProvider s = FakeProvider.start(ApiProvider.OPENAI);
+        Stream<Path> files = Files.list(root().resolve("recipes/inference"))) {
+      var ctx =
+          new Recipes.Context(
+              root(),
+              root(),
+              Map.of("OPENAI_API_KEY", "k", "ANTHROPIC_API_KEY", "k", "GEMINI_API_KEY", "k")::get);
+      int ran = 0;
+      for (Path f : files.filter(x -> x.toString().endsWith(".yaml")).sorted().toList()) {
+        InferenceRecipe original = Recipes.load(f, List.of(), ctx, InferenceRecipe.class).recipe();
+        if (original.inference().apiEndpoint() != null
+            || original.inference().model() != null
+                && original.inference().model().startsWith("tiny:")) {
+          continue;
+        }
+        Path out = dir.resolve("swap/" + f.getFileName().toString().replace(".yaml", ".csv"));
+        InferenceRecipe r =
+            Recipes.load(
+                    f,
+                    List.of(
+                        "inference.model_paths=None",
+                        "inference.model=gpt-4o-mini",
+                        "inference.api_endpoint=" + s.endpoint("gpt-4o-mini"),
+                        "inference.api_key=" + FakeProvider.KEY,
+                        "inference.dataset_name="
+                            + root().resolve("recipes/data/inference_tiny.csv"),
+                        "inference.output_file=" + out),
+                    ctx,
+                    InferenceRecipe.class)
+                .recipe();
+        InferenceResult res = Inference.run(r, RunOptions.cpu());
+        assertTrue(res.complete() && res.failed() == 0, f.toString());
+        ran++;
+      }
+      assertTrue(ran >= 2, "local-model inference recipes run: " + ran);
+    }
+  }
+
+  @Test
   void hostedLlmConfigNamesAJavaHookInTheRecipe() throws Exception {
     try (FakeProvider s = FakeProvider.start(ApiProvider.HOSTED)) {
       s.gateway = true;
