@@ -19,8 +19,10 @@ import jdk.jshell.UnresolvedReferenceException;
 import jdk.jshell.VarSnippet;
 
 /**
- * Evaluates notebook cells with JShell: splits a cell into snippets, runs them in order, stops at
- * the first failing one, and returns the value of the last expression.
+ * Evaluates notebook cells with JShell (one JShell, so every method is synchronized: JShell is not
+ * thread-safe and completion requests may arrive while the start-up imports run): splits a cell
+ * into snippets, runs them in order, stops at the first failing one, and returns the value of the
+ * last expression.
  *
  * <p>Out[] follows IPython's rules: only an expression as the cell's last snippet shows a value; a
  * trailing {@code ;} suppresses it, and so do calls to {@code display(...)}/{@code
@@ -50,7 +52,7 @@ final class CellEvaluator implements AutoCloseable {
     return loader.classLoader();
   }
 
-  void addToClasspath(String path) {
+  synchronized void addToClasspath(String path) {
     for (String part : path.split(java.io.File.pathSeparator)) {
       if (!part.isBlank()) {
         shell.addToClasspath(part);
@@ -64,7 +66,7 @@ final class CellEvaluator implements AutoCloseable {
    * @throws CellException for compile errors, unresolved references and incomplete input
    * @throws RuntimeException the cell's own exception as thrown (other throwables wrapped)
    */
-  Object eval(String code) {
+  synchronized Object eval(String code) {
     control.forgetResults();
     SourceCodeAnalysis sca = shell.sourceCodeAnalysis();
     String remaining = code;
@@ -77,7 +79,9 @@ final class CellEvaluator implements AutoCloseable {
       }
       String source;
       String consumed;
-      if (c.isComplete() && c != Completeness.UNKNOWN) {
+      if (c.isComplete()
+          && c != Completeness.UNKNOWN
+          && info.remaining().length() < remaining.length()) {
         source = info.source();
         consumed = remaining.substring(0, remaining.length() - info.remaining().length());
         remaining = info.remaining();
@@ -201,7 +205,7 @@ final class CellEvaluator implements AutoCloseable {
 
   /** Rethrows a checked exception unchanged so Jupyter shows its real class name. */
   @SuppressWarnings("unchecked")
-  private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
+  static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
     throw (T) t;
   }
 
@@ -211,7 +215,7 @@ final class CellEvaluator implements AutoCloseable {
   }
 
   /** Completion candidates at {@code cursor}: replacement texts and the span they replace. */
-  Completion complete(String code, int cursor) {
+  synchronized Completion complete(String code, int cursor) {
     int[] anchor = new int[1];
     List<SourceCodeAnalysis.Suggestion> s =
         shell.sourceCodeAnalysis().completionSuggestions(code, cursor, anchor);
@@ -234,7 +238,7 @@ final class CellEvaluator implements AutoCloseable {
   record Completion(List<String> matches, int start, int end) {}
 
   /** Signatures (and, with detail, javadoc) of what is at the cursor; empty when nothing. */
-  String inspect(String code, int cursor, boolean detail) {
+  synchronized String inspect(String code, int cursor, boolean detail) {
     List<SourceCodeAnalysis.Documentation> docs =
         shell.sourceCodeAnalysis().documentation(code, cursor, detail);
     if (docs.isEmpty() && cursor > 0) {
@@ -251,7 +255,7 @@ final class CellEvaluator implements AutoCloseable {
   }
 
   /** Jupyter's is_complete: "complete", "invalid", or an indent string for incomplete input. */
-  String isComplete(String code) {
+  synchronized String isComplete(String code) {
     if (code.stripLeading().startsWith("%")) {
       return "complete";
     }
@@ -266,6 +270,9 @@ final class CellEvaluator implements AutoCloseable {
         case COMPLETE_WITH_SEMI:
           if (info.remaining().isBlank()) {
             return "complete";
+          }
+          if (info.remaining().length() >= remaining.length()) {
+            return "invalid";
           }
           remaining = info.remaining();
           break;

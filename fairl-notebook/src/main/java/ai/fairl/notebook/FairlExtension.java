@@ -43,12 +43,7 @@ public final class FairlExtension implements Extension {
     m.registerLineMagic("fairl_curve", Magics::curve);
     m.registerLineMagic("fairl_memory", Magics::memory);
     m.registerCellMagic("fairl_reward", Magics::reward);
-    m.registerLineMagic(
-        "fairl_recipe",
-        (k, args) ->
-            Magics.notAvailable(
-                "%fairl_recipe",
-                "ai.fairl.recipe (Fairl.recipe)", "Fairl.recipe(path, overrides)"));
+    m.registerLineMagic("fairl_recipe", Magics::recipe);
     m.registerCellMagic(
         "fairl_train",
         (k, args, body) ->

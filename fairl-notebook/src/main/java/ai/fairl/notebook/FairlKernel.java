@@ -77,6 +77,8 @@ public final class FairlKernel extends BaseKernel {
   private final CellEvaluator evaluator;
   private final PrintStream cellOut;
   private final PrintStream cellErr;
+  private final LineBufferedStream outLines;
+  private final LineBufferedStream errLines;
   private final List<String> history = new CopyOnWriteArrayList<>();
   private final AtomicInteger interrupts = new AtomicInteger();
   private volatile long interruptedAtMs;
@@ -115,8 +117,10 @@ public final class FairlKernel extends BaseKernel {
         true,
         errorStyler);
     historyManager.entries = history;
-    this.cellOut = new PrintStream(new LineBufferedStream(io.out), false, charset);
-    this.cellErr = new PrintStream(new LineBufferedStream(io.err), false, charset);
+    this.outLines = new LineBufferedStream(io.out);
+    this.errLines = new LineBufferedStream(io.err);
+    this.cellOut = new PrintStream(outLines, false, charset);
+    this.cellErr = new PrintStream(errLines, false, charset);
     this.evaluator = new CellEvaluator(FairlKernel.class.getClassLoader(), System.err);
     this.worker = newWorker();
     magics.registerLineMagic("classpath", (k, args) -> addJars(args));
@@ -257,7 +261,7 @@ public final class FairlKernel extends BaseKernel {
         if (t instanceof Error err) {
           throw new CellException.UncaughtError(err);
         }
-        throw new IllegalStateException(t);
+        throw CellEvaluator.<RuntimeException>sneaky(t);
       }
     }
   }
@@ -312,6 +316,12 @@ public final class FairlKernel extends BaseKernel {
   private void flushStreams() {
     cellOut.flush();
     cellErr.flush();
+    try {
+      outLines.flushAll();
+      errLines.flushAll();
+    } catch (IOException e) {
+      // the IOPub socket is gone; nothing left to show the text on
+    }
   }
 
   @Override
@@ -356,18 +366,21 @@ public final class FairlKernel extends BaseKernel {
 
   @Override
   public DisplayData inspect(String code, int at, boolean extraDetail) {
+    awaitStartup();
     String text = evaluator.inspect(code, at, extraDetail);
     return text.isEmpty() ? null : new DisplayData(text);
   }
 
   @Override
   public ReplacementOptions complete(String code, int at) {
+    awaitStartup();
     CellEvaluator.Completion c = evaluator.complete(code, at);
     return new ReplacementOptions(c.matches(), c.start(), c.end());
   }
 
   @Override
   public String isComplete(String code) {
+    awaitStartup();
     return evaluator.isComplete(code);
   }
 
@@ -383,6 +396,93 @@ public final class FairlKernel extends BaseKernel {
             getLanguageInfo(),
             getBanner(),
             getHelpLinks()));
+  }
+
+  @Override
+  protected void handleInterruptRequest(
+      ShellReplyEnvironment env,
+      Message<org.dflib.jjava.jupyter.messages.request.InterruptRequest> m) {
+    env.setBusyDeferIdle();
+    env.defer().reply(new InterruptReplyWithStatus());
+    interrupt();
+  }
+
+  @Override
+  protected void handleHistoryRequest(
+      ShellReplyEnvironment env,
+      Message<org.dflib.jjava.jupyter.messages.request.HistoryRequest> m) {
+    org.dflib.jjava.jupyter.messages.request.HistoryRequest r = m.getContent();
+    Set<HistoryManager.ResultFlag> flags =
+        java.util.EnumSet.noneOf(HistoryManager.ResultFlag.class);
+    if (r.includeOutput()) {
+      flags.add(HistoryManager.ResultFlag.INCLUDE_OUTPUT);
+    }
+    History h = (History) getHistoryManager();
+    List<HistoryEntry> entries =
+        switch (r.getAccessType()) {
+          case TAIL ->
+              h.lookupTail(
+                  ((org.dflib.jjava.jupyter.messages.request.HistoryRequest.Tail) r)
+                      .getMaxReturnLength(),
+                  flags);
+          case RANGE -> {
+            var range = (org.dflib.jjava.jupyter.messages.request.HistoryRequest.Range) r;
+            yield h.lookupRange(range.getSessionIndex(), range.getStart(), range.getStop(), flags);
+          }
+          case SEARCH -> {
+            var search = (org.dflib.jjava.jupyter.messages.request.HistoryRequest.Search) r;
+            if (search.filterUnique()) {
+              flags.add(HistoryManager.ResultFlag.UNIQUE);
+            }
+            yield h.search(search.getPattern(), search.getMaxReturnLength(), flags);
+          }
+        };
+    env.setBusyDeferIdle();
+    env.reply(new HistoryReplyWithStatus(entries));
+  }
+
+  /**
+   * history_reply as the spec writes it: {@code status} (missing in jjava-jupyter 1.0-a6) and
+   * {@code history} as {@code [session, line, input]} or {@code [session, line, [input, output]]}.
+   */
+  static final class HistoryReplyWithStatus
+      implements org.dflib.jjava.jupyter.messages.ContentType<HistoryReplyWithStatus>,
+          org.dflib.jjava.jupyter.messages.ReplyType<
+              org.dflib.jjava.jupyter.messages.request.HistoryRequest> {
+    @SuppressWarnings("unused")
+    private final String status = "ok";
+
+    @SuppressWarnings("unused")
+    private final List<List<Object>> history = new ArrayList<>();
+
+    HistoryReplyWithStatus(List<HistoryEntry> entries) {
+      for (HistoryEntry e : entries) {
+        Object cell = e.hasOutput() ? List.of(e.getInput(), e.getOutput()) : e.getInput();
+        history.add(List.of(e.getSession(), e.getCellNumber(), cell));
+      }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public org.dflib.jjava.jupyter.messages.MessageType<HistoryReplyWithStatus> getType() {
+      return (org.dflib.jjava.jupyter.messages.MessageType<HistoryReplyWithStatus>)
+          (org.dflib.jjava.jupyter.messages.MessageType<?>)
+              org.dflib.jjava.jupyter.messages.reply.HistoryReply.MESSAGE_TYPE;
+    }
+
+    @Override
+    public org.dflib.jjava.jupyter.messages.MessageType<
+            org.dflib.jjava.jupyter.messages.request.HistoryRequest>
+        getRequestType() {
+      return org.dflib.jjava.jupyter.messages.reply.HistoryReply.REQUEST_MESSAGE_TYPE;
+    }
+  }
+
+  /** jjava-jupyter 1.0-a6 sends an empty interrupt_reply; the spec requires {@code status}. */
+  static final class InterruptReplyWithStatus
+      extends org.dflib.jjava.jupyter.messages.reply.InterruptReply {
+    @SuppressWarnings("unused")
+    private final String status = "ok";
   }
 
   @Override
@@ -412,13 +512,19 @@ public final class FairlKernel extends BaseKernel {
   static final class History implements HistoryManager {
     volatile List<String> entries = List.of();
 
+    /** Outputs are not kept; with INCLUDE_OUTPUT each entry carries an empty output. */
+    private static HistoryEntry entry(int line, String input, Set<ResultFlag> flags) {
+      return new HistoryEntry(
+          1, line, input, flags.contains(ResultFlag.INCLUDE_OUTPUT) ? "" : null);
+    }
+
     @Override
     public List<HistoryEntry> lookupTail(int length, Set<ResultFlag> flags) {
       List<String> all = entries;
       int from = Math.max(0, all.size() - Math.max(0, length));
       List<HistoryEntry> out = new ArrayList<>();
       for (int i = from; i < all.size(); i++) {
-        out.add(new HistoryEntry(0, i + 1, all.get(i), null));
+        out.add(entry(i + 1, all.get(i), flags));
       }
       return out;
     }
@@ -430,7 +536,7 @@ public final class FairlKernel extends BaseKernel {
       for (int i = Math.max(1, start);
           i < Math.min(all.size() + 1, stop <= 0 ? all.size() + 1 : stop);
           i++) {
-        out.add(new HistoryEntry(0, i, all.get(i - 1), null));
+        out.add(entry(i, all.get(i - 1), flags));
       }
       return out;
     }
@@ -446,9 +552,11 @@ public final class FairlKernel extends BaseKernel {
           java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL);
       List<String> all = entries;
       List<HistoryEntry> out = new ArrayList<>();
-      for (int i = 0; i < all.size(); i++) {
-        if (p.matcher(all.get(i)).matches()) {
-          out.add(new HistoryEntry(0, i + 1, all.get(i), null));
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (int i = all.size() - 1; i >= 0; i--) {
+        if (p.matcher(all.get(i)).matches()
+            && (!flags.contains(ResultFlag.UNIQUE) || seen.add(all.get(i)))) {
+          out.add(0, entry(i + 1, all.get(i), flags));
         }
       }
       return length > 0 && out.size() > length ? out.subList(out.size() - length, out.size()) : out;

@@ -40,8 +40,20 @@ final class LineBufferedStream extends OutputStream {
     }
   }
 
+  /** Passes on complete lines only (JShell flushes after every snippet). */
   @Override
   public synchronized void flush() throws IOException {
+    byte[] all = pending.toByteArray();
+    for (int i = all.length - 1; i >= 0; i--) {
+      if (all[i] == '\n') {
+        drain(i + 1);
+        return;
+      }
+    }
+  }
+
+  /** Passes on everything, a partial last line included (end of cell, before a display). */
+  synchronized void flushAll() throws IOException {
     if (pending.size() > 0) {
       drain(pending.size());
     }

@@ -75,6 +75,49 @@ final class Magics {
         : chart;
   }
 
+  /**
+   * {@code %fairl_recipe PATH [key=value]...}: the resolved keys (value, origin, note) as a table;
+   * secrets are masked. Plain Java: {@code Fairl.recipe(path, overrides...)} then {@link
+   * #recipeTable}.
+   */
+  static Object recipe(BaseKernel kernel, List<String> raw) {
+    Args a = Args.parse("%fairl_recipe", raw, Set.of(), Set.of());
+    if (a.positional().isEmpty()) {
+      throw new IllegalArgumentException(
+          "%fairl_recipe needs a recipe path, e.g. %fairl_recipe recipes/training/grpo/tiny_arithmetic.yaml"
+              + " training.learning_rate=1e-5");
+    }
+    List<String> overrides = a.positional().subList(1, a.positional().size());
+    var resolved = ai.fairl.Fairl.recipe(a.positional().get(0), overrides.toArray(String[]::new));
+    var table = recipeTable(resolved);
+    DisplayData d = new DisplayData(table.printAll());
+    d.putHTML(TableHtml.render(table, Integer.MAX_VALUE));
+    return d;
+  }
+
+  /** A resolved recipe's settings as a table: key, value (secrets masked), origin, note. */
+  static tech.tablesaw.api.Table recipeTable(ai.fairl.recipe.Resolved<?> resolved) {
+    var key = tech.tablesaw.api.StringColumn.create("key");
+    var value = tech.tablesaw.api.StringColumn.create("value");
+    var origin = tech.tablesaw.api.StringColumn.create("origin");
+    var note = tech.tablesaw.api.StringColumn.create("note");
+    // paths relative to the working directory, so saved notebooks carry no absolute paths
+    String cwd = Path.of("").toAbsolutePath() + java.io.File.separator;
+    for (ai.fairl.recipe.Setting s : resolved.settings()) {
+      key.append(s.key());
+      value.append(String.valueOf(s.shownValue()).replace(cwd, ""));
+      origin.append(s.origin() == null ? "" : s.origin().replace(cwd, ""));
+      note.append(s.note() == null ? "" : s.note().replace(cwd, ""));
+    }
+    var t =
+        tech.tablesaw.api.Table.create(
+            resolved.source().replace(cwd, ""), key, value, origin, note);
+    for (String n : resolved.notices()) {
+      System.out.println(n);
+    }
+    return t;
+  }
+
   /** {@code %fairl_memory}; plain Java: {@code MemoryReport.now().table()}. */
   static Object memory(BaseKernel kernel, List<String> raw) {
     Args.parse("%fairl_memory", raw, Set.of(), Set.of());
