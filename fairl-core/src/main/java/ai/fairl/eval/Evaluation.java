@@ -63,8 +63,8 @@ public final class Evaluation {
         stop ->
             run(
                 spec,
-                ai.fairl.infer.LocalModels.loader(options),
-                LocalScorers.loader(options),
+                ai.fairl.infer.LocalModels.loader(options, recipe.evaluation().seed()),
+                LocalScorers.loader(options, recipe.evaluation().seed()),
                 System::getenv,
                 stop,
                 System.err,

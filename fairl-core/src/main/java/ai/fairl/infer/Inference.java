@@ -273,7 +273,7 @@ public final class Inference {
         stop ->
             run(
                 spec,
-                LocalModels.loader(options),
+                LocalModels.loader(options, recipe.inference().seed()),
                 System::getenv,
                 stop,
                 System.err,
