@@ -97,6 +97,22 @@ public final class Fairl {
         .generateText(prompts, config, listener);
   }
 
+  /**
+   * Runs an inference recipe on the CPU (local models) or a hosted API: writes FAI-RL's CSV, the
+   * JSONL and the summary, and returns every row. A rerun with the same output file resumes.
+   */
+  public static ai.fairl.infer.InferenceResult infer(ai.fairl.recipe.InferenceRecipe recipe) {
+    return ai.fairl.infer.Inference.run(recipe, ai.fairl.recipe.RunOptions.cpu());
+  }
+
+  /**
+   * Runs an MMLU or GSM8K evaluation recipe; the result holds the metrics and a Tablesaw table
+   * ({@code result.table()}) that notebooks render.
+   */
+  public static ai.fairl.eval.EvalResult evaluate(ai.fairl.recipe.EvaluationRecipe recipe) {
+    return ai.fairl.eval.Evaluation.run(recipe, ai.fairl.recipe.RunOptions.cpu());
+  }
+
   /** The project version, from the jar's Maven metadata or "dev" when run from classes. */
   public static String version() {
     String v = Fairl.class.getPackage().getImplementationVersion();
