@@ -27,7 +27,7 @@ class KernelSessionTest {
     long t0 = System.nanoTime();
     kernel =
         KernelClient.start(
-            KernelSpecs.ownKernelArgv(List.of("-Xmx512m"), null),
+            KernelSpecs.ownKernelArgv(List.of("-Xmx512m", "-Dai.djl.offline=true"), null),
             Path.of(System.getProperty("fairl.root")),
             Map.of("FAIRL_HOME", System.getProperty("fairl.root")),
             Duration.ofSeconds(60));
@@ -273,6 +273,69 @@ class KernelSessionTest {
             .getAsJsonObject("data")
             .get("text/plain")
             .getAsString());
+  }
+
+  private static void defineBigram() throws Exception {
+    String cells;
+    try (var in = KernelSessionTest.class.getResourceAsStream("/cells/bigram.jsh")) {
+      cells = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    KernelClient.Reply def = run(cells);
+    assertEquals("ok", def.status(), def.content().toString());
+  }
+
+  @Test
+  void trainingCellUpdatesItsChartInPlace(@TempDir Path dir) throws Exception {
+    defineBigram();
+    KernelClient.Reply r =
+        run(
+            "var res = trainBigram(Path.of(\""
+                + dir.resolve("run")
+                + "\"), 12, new TrainingDisplay(0));\n"
+                + "System.out.println(res.reason() + \" \" + res.step() + \" first \" + res.losses().get(0) + \" last \" + res.losses().get(res.losses().size() - 1));");
+    assertEquals("ok", r.status(), r.content().toString());
+    int updates = r.messages("update_display_data").size();
+    System.out.println("update_display_data messages in one 12-step training cell: " + updates);
+    assertTrue(updates >= 3, "updates: " + updates);
+    String out =
+        r.messages("stream")
+            .get(r.messages("stream").size() - 1)
+            .getAsJsonObject("content")
+            .get("text")
+            .getAsString();
+    assertTrue(out.startsWith("completed 12"), out);
+  }
+
+  @Test
+  void interruptStopsATrainingCellAtAStepBoundaryWithACheckpoint(@TempDir Path dir)
+      throws Exception {
+    defineBigram();
+    Path runDir = dir.resolve("long");
+    CompletableFuture<KernelClient.Reply> cell =
+        CompletableFuture.supplyAsync(
+            () ->
+                kernel.execute(
+                    "var res = trainBigram(Path.of(\""
+                        + runDir
+                        + "\"), 100000, new TrainingDisplay());\n"
+                        + "System.out.println(res.reason() + \" at \" + res.step() + \" checkpoint \" + (res.lastCheckpoint() != null));",
+                    Duration.ofSeconds(120),
+                    m -> {}));
+    Thread.sleep(4000);
+    kernel.interrupt(Duration.ofSeconds(10));
+    KernelClient.Reply r = cell.get(60, TimeUnit.SECONDS);
+    assertEquals("ok", r.status(), r.content().toString());
+    String out =
+        r.messages("stream")
+            .get(r.messages("stream").size() - 1)
+            .getAsJsonObject("content")
+            .get("text")
+            .getAsString();
+    assertTrue(out.startsWith("stopped at ") && out.contains("checkpoint true"), out);
+    assertTrue(
+        Files.list(runDir).anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")),
+        "no checkpoint in " + runDir);
+    assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
   }
 
   @Test
