@@ -21,6 +21,8 @@ public final class KernelMain {
     // jjava-jupyter logs every socket loop start/stop at INFO; keep the kernel's stderr for
     // problems
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    // DJL warns on every CPU-only start that it found no CUDA driver; in a notebook that is noise
+    System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
     List<String> classpath = new ArrayList<>();
     String connectionFile = null;
     for (int i = 0; i < args.length; i++) {

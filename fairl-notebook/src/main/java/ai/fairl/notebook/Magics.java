@@ -101,17 +101,23 @@ final class Magics {
     var value = tech.tablesaw.api.StringColumn.create("value");
     var origin = tech.tablesaw.api.StringColumn.create("origin");
     var note = tech.tablesaw.api.StringColumn.create("note");
-    // paths relative to the working directory, so saved notebooks carry no absolute paths
+    // no absolute paths in saved notebooks: relative to the working directory or $FAIRL_HOME
     String cwd = Path.of("").toAbsolutePath() + java.io.File.separator;
+    String home = System.getProperty("fairl.home", System.getenv("FAIRL_HOME"));
+    String homePrefix =
+        home == null ? null : Path.of(home).toAbsolutePath().normalize() + java.io.File.separator;
+    java.util.function.UnaryOperator<String> rel =
+        v -> {
+          String out = v.replace(cwd, "");
+          return homePrefix == null ? out : out.replace(homePrefix, "$FAIRL_HOME/");
+        };
     for (ai.fairl.recipe.Setting s : resolved.settings()) {
       key.append(s.key());
-      value.append(String.valueOf(s.shownValue()).replace(cwd, ""));
-      origin.append(s.origin() == null ? "" : s.origin().replace(cwd, ""));
-      note.append(s.note() == null ? "" : s.note().replace(cwd, ""));
+      value.append(rel.apply(String.valueOf(s.shownValue())));
+      origin.append(s.origin() == null ? "" : rel.apply(s.origin()));
+      note.append(s.note() == null ? "" : rel.apply(s.note()));
     }
-    var t =
-        tech.tablesaw.api.Table.create(
-            resolved.source().replace(cwd, ""), key, value, origin, note);
+    var t = tech.tablesaw.api.Table.create(rel.apply(resolved.source()), key, value, origin, note);
     for (String n : resolved.notices()) {
       System.out.println(n);
     }
