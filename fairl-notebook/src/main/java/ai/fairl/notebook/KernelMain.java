@@ -50,12 +50,20 @@ public final class KernelMain {
     KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(conn));
     JupyterConnection connection = new JupyterConnection(props);
 
+    boolean timing = System.getenv("FAIRL_KERNEL_TIMING") != null;
+    long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     FairlKernel kernel = FairlKernel.create();
     kernel.onStartup();
     kernel.addToClasspath(String.join(File.pathSeparator, classpath));
+    long created = System.currentTimeMillis();
     kernel.warmUp();
     kernel.becomeHandlerForConnection(connection);
     connection.connect();
+    if (timing) {
+      System.err.printf(
+          "fairl-kernel: JVM start -> kernel built %d ms, -> connected %d ms%n",
+          created - jvmStart, System.currentTimeMillis() - jvmStart);
+    }
     exitWithParent();
     connection.waitUntilClose();
     System.exit(0);
