@@ -13,6 +13,24 @@ import java.util.ServiceLoader;
 final class Engines {
   private Engines() {}
 
+  /**
+   * Tests only: an engine to use instead of the lookup ({@link #NONE} to act as if none were on the
+   * classpath), by runner interface.
+   */
+  static final java.util.Map<Class<?>, Object> FORCED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Marks a runner as absent in {@link #FORCED}. */
+  static final Object NONE = new Object();
+
+  private static <T> T forced(Class<T> type, String className, String what) {
+    Object f = FORCED.get(type);
+    if (f == NONE) {
+      throw new Missing(what, type, className + ".run");
+    }
+    return type.cast(f);
+  }
+
   /** Thrown when no engine of a kind is on the classpath: exit status 1. */
   static final class Missing extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -29,12 +47,18 @@ final class Engines {
   }
 
   static TrainRunner train() {
+    if (FORCED.containsKey(TrainRunner.class)) {
+      return forced(TrainRunner.class, "ai.fairl.train.Training", "training");
+    }
     return find(TrainRunner.class, "ai.fairl.train.Training", TrainingRecipe.class, "training")
         .map(m -> (TrainRunner) (r, o) -> invoke(m, r, o))
         .orElseGet(() -> service(TrainRunner.class, "ai.fairl.train.Training", "training"));
   }
 
   static InferenceRunner inference() {
+    if (FORCED.containsKey(InferenceRunner.class)) {
+      return forced(InferenceRunner.class, "ai.fairl.infer.Inference", "inference");
+    }
     return find(
             InferenceRunner.class, "ai.fairl.infer.Inference", InferenceRecipe.class, "inference")
         .map(m -> (InferenceRunner) (r, o) -> invoke(m, r, o))
@@ -42,6 +66,9 @@ final class Engines {
   }
 
   static EvalRunner eval() {
+    if (FORCED.containsKey(EvalRunner.class)) {
+      return forced(EvalRunner.class, "ai.fairl.eval.Evaluation", "evaluation");
+    }
     return find(EvalRunner.class, "ai.fairl.eval.Evaluation", EvaluationRecipe.class, "evaluation")
         .map(m -> (EvalRunner) (r, o) -> invoke(m, r, o))
         .orElseGet(() -> service(EvalRunner.class, "ai.fairl.eval.Evaluation", "evaluation"));

@@ -37,6 +37,7 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     s.debug = common.debug;
+    Runs.requireRecipeOrOverrides(common);
     Runs.extendClasspath(common.classpath);
     Resolved<EvaluationRecipe> r =
         Recipes.load(common.recipe, common.overrides, Cli.context(s), EvaluationRecipe.class);

@@ -38,6 +38,7 @@ final class InferenceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     s.debug = common.debug;
+    Runs.requireRecipeOrOverrides(common);
     Runs.extendClasspath(common.classpath);
     Resolved<InferenceRecipe> r =
         Recipes.load(common.recipe, common.overrides, Cli.context(s), InferenceRecipe.class);

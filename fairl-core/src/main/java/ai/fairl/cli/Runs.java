@@ -18,6 +18,14 @@ import java.util.List;
 final class Runs {
   private Runs() {}
 
+  /** FAI-RL printed help when called with nothing to run; we say what is missing (exit 2). */
+  static void requireRecipeOrOverrides(CommonOptions common) {
+    if (common.recipe == null && common.overrides.isEmpty()) {
+      throw new UsageException(
+          "no recipe given", "give --recipe FILE (shipped recipes are under recipes/; see --help)");
+    }
+  }
+
   /** Puts {@code --classpath} entries on a class loader used for engines and user classes. */
   static void extendClasspath(String classpath) {
     if (classpath == null || classpath.isBlank()) {
@@ -65,6 +73,27 @@ final class Runs {
     String ts = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"));
     Path logs = s.workDir.resolve("logs");
     Path log = logs.resolve(logName + "_" + ts + ".log");
+    List<String> cmd = detachCommand(tool, originalArgs);
+    try {
+      java.nio.file.Files.createDirectories(logs);
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(s.workDir.toFile());
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(log.toFile());
+      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      Process p = pb.start();
+      s.out.println(tool + ": running in the background (pid " + p.pid() + "); log: " + log);
+      s.out.flush();
+      return log;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the background run: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The command that re-runs {@code tool} with the same JVM, class path and arguments, minus
+   * --nohup.
+   */
+  static List<String> detachCommand(String tool, String[] originalArgs) {
     List<String> cmd = new ArrayList<>();
     if (new File("/usr/bin/nohup").canExecute()) {
       cmd.add("/usr/bin/nohup");
@@ -84,19 +113,7 @@ final class Runs {
         cmd.add(a);
       }
     }
-    try {
-      java.nio.file.Files.createDirectories(logs);
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(s.workDir.toFile());
-      pb.redirectErrorStream(true);
-      pb.redirectOutput(log.toFile());
-      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      Process p = pb.start();
-      s.out.println(tool + ": running in the background (pid " + p.pid() + "); log: " + log);
-      s.out.flush();
-      return log;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start the background run: " + e.getMessage(), e);
-    }
+    return cmd;
   }
 
   static RunOptions options(

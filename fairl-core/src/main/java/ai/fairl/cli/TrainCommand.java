@@ -66,6 +66,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     s.debug = common.debug;
+    Runs.requireRecipeOrOverrides(common);
     Runs.extendClasspath(common.classpath);
     Resolved<TrainingRecipe> r = Recipes.training(common.recipe, common.overrides, Cli.context(s));
     TrainingRecipe recipe = r.recipe();
@@ -96,10 +97,15 @@ final class TrainCommand implements Callable<Integer> {
             masterPort,
             common.debug,
             common.recipe,
-            null);
-    runner.run(recipe, options);
+            out.resolve(LOG_FILE));
+    try (ConsoleLog log = ConsoleLog.start(out.resolve(LOG_FILE))) {
+      runner.run(recipe, options);
+    }
     return 0;
   }
+
+  /** The run's console output, copied into output_dir. */
+  static final String LOG_FILE = "train.log";
 
   private void cpuPrecisionNotice(TrainingRecipe recipe) {
     StringBuilder what = new StringBuilder();

@@ -2,7 +2,7 @@
  * Dataset rows for inference: local CSV (header row), JSONL or JSON-array files, a folder holding
  * <split>.<ext>, or a Hugging Face id found in the local mirror FAIRL_DATASETS_DIR (property
  * fairl.datasets.dir), as <mirror>/<owner>/<name> or <mirror>/<name>.
- * Simplified: no download from the Hub and no Parquet here yet.
+ * Simplified: no download from the Hub (ai.fairl.hub's cache is not consulted yet).
  * TODO(consolidate): delegate to ai.fairl.data and ai.fairl.hub once they land.
  */
 package ai.fairl.infer;
@@ -124,11 +124,10 @@ public final class DatasetRows {
       return fromJsonArray(f);
     }
     if (name.endsWith(".parquet")) {
-      throw new IllegalArgumentException(
-          f + ": Parquet is not readable in this build yet; convert it to JSONL or CSV");
+      return ParquetRows.rows(f);
     }
     throw new IllegalArgumentException(
-        f + ": unknown dataset format; use .csv (with a header), .jsonl or .json");
+        f + ": unknown dataset format; use .csv (with a header), .jsonl, .json or .parquet");
   }
 
   private static List<Map<String, Object>> fromCsv(Path f) {

@@ -242,6 +242,18 @@ public final class Inference {
   }
 
   /**
+   * Runs an {@code inference:} recipe as {@code fai-rl-inference} does (the CLI finds this method
+   * by name): API keys from the recipe or the environment, local models on the given device, Ctrl-C
+   * stops after the batch in flight.
+   */
+  public static InferenceResult run(
+      ai.fairl.recipe.InferenceRecipe recipe, ai.fairl.recipe.RunOptions options) {
+    InferenceSpec spec = RecipeRuns.spec(recipe.inference());
+    return RecipeRuns.withInterrupt(
+        stop -> run(spec, LocalModels.loader(options), System::getenv, stop, System.err));
+  }
+
+  /**
    * Runs an inference recipe: loads the dataset, renders the prompts, opens the models (local ones
    * through {@code loader}, API ones with keys from the recipe or {@code env}) and executes.
    */

@@ -63,6 +63,17 @@ final class Binder {
     UNSUPPORTED.put(Inference.class, inference);
   }
 
+  /** Short names people type for real keys. */
+  private static final Map<String, String> ALIASES =
+      Map.of(
+          "lr", "learning_rate",
+          "epochs", "num_train_epochs",
+          "batch_size", "per_device_train_batch_size",
+          "grad_accum", "gradient_accumulation_steps",
+          "model", "base_model_name",
+          "model_name", "base_model_name",
+          "steps", "max_steps");
+
   private final String source;
   private final Path installRoot;
   private final Path workDir;
@@ -71,6 +82,10 @@ final class Binder {
   private final YNode root;
 
   final List<String> notices = new ArrayList<>();
+
+  /** Values read from secret-looking environment variables: masked wherever printed. */
+  final Set<String> secretValues = new LinkedHashSet<>();
+
   private final Map<String, String> locations = new HashMap<>();
   private Data data;
   private Set<String> allKeys;
@@ -253,10 +268,28 @@ final class Binder {
       adjustTraining(comps, args, out);
     }
     R rec = construct(cls, args, prefix, node);
+    syncSettings(rec, out);
     if (rec instanceof Data d) {
       data = d;
     }
     return rec;
+  }
+
+  /** Shows values as the record normalised them (e.g. {@code GSPO} becomes {@code gspo}). */
+  private static void syncSettings(Record rec, Map<String, Object> out) {
+    for (RecordComponent c : rec.getClass().getRecordComponents()) {
+      if (!(out.get(keyName(c)) instanceof Setting s)) {
+        continue;
+      }
+      try {
+        Object v = c.getAccessor().invoke(rec);
+        if (!java.util.Objects.equals(v, s.value())) {
+          out.put(keyName(c), new Setting(s.key(), v, s.origin(), s.note(), s.secret()));
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -626,6 +659,9 @@ final class Binder {
             "export " + name + "=... before running, or write the value into the recipe",
             null);
       }
+      if (Secrets.looksSecret(name) && !val.isEmpty()) {
+        secretValues.add(val); // e.g. ${env:MY_TOKEN} under a harmless-looking key
+      }
       m.appendReplacement(sb, Matcher.quoteReplacement(val));
     }
     m.appendTail(sb);
@@ -684,7 +720,10 @@ final class Binder {
       String full, String key, String prefix, Set<String> siblings, String where) {
     String section = prefix.isEmpty() ? "top level" : prefix.replaceAll("\\[\\d+]", "[]");
     String hint;
-    String close = Suggest.closest(key, siblings);
+    String close =
+        ALIASES.containsKey(key) && siblings.contains(ALIASES.get(key))
+            ? ALIASES.get(key)
+            : Suggest.closest(key, siblings);
     if (close != null) {
       hint = "did you mean '" + join(prefix, close) + "'?";
     } else {

@@ -88,7 +88,8 @@ public record Model(
             algorithms = {"ppo"},
             doc =
                 "FAI-RL's removed PPO key: the model used as value, reward and reference model. Here"
-                    + " it is used as `training.reward_model_path` when that is unset.")
+                    + " it is the PPO reward model when `training.reward_model_path` is unset"
+                    + " (`TrainingRecipe.rewardModel()`).")
         String valueModelName) {
 
   public Model {

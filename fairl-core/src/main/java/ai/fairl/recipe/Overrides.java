@@ -60,7 +60,22 @@ public final class Overrides {
           null);
     }
     String path = override.substring(0, eq).trim();
-    YNode value = new YNode(parseValue(override.substring(eq + 1), where), where);
+    YNode value;
+    try {
+      value = new YNode(parseValue(override.substring(eq + 1), where), where);
+    } catch (RecipeException e) {
+      String last = path.substring(path.lastIndexOf('.') + 1).replaceAll("\\[\\d+]", "");
+      if (!Secrets.looksSecret(last)) {
+        throw e;
+      }
+      // the parser's message and cause quote the text: never show a secret's value
+      throw new RecipeException(
+          path,
+          where,
+          "the value of " + path + " is malformed YAML (not shown: it is a secret)",
+          "quote the value: " + path + "='...'",
+          null);
+    }
 
     String[] segments = path.split("\\.", -1);
     YNode cur = root;

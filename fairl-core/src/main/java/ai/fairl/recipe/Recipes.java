@@ -102,15 +102,19 @@ public final class Recipes {
     }
     String shown = file.toString();
     Path abs = file.isAbsolute() ? file : context.workDir().resolve(file);
+    if (!Files.exists(abs) && !file.isAbsolute()) {
+      abs = context.installRoot().resolve(file); // shipped recipes work from any directory
+    }
     if (!Files.exists(abs)) {
       throw new RecipeException(
           null,
           null,
           "recipe file not found: " + shown,
-          "check the path (relative paths start at "
+          "check the path (relative paths are tried in "
               + context.workDir()
-              + "); shipped recipes are"
-              + " under recipes/",
+              + ", then in the install root "
+              + context.installRoot()
+              + "); shipped recipes are under recipes/",
           null);
     }
     if (Files.isDirectory(abs)) {
@@ -172,7 +176,7 @@ public final class Recipes {
             root, source, context.installRoot(), context.workDir(), context.env(), algorithm);
     Map<String, Object> tree = new LinkedHashMap<>();
     Recipe recipe = bind(binder, kind, tree);
-    return new Resolved<>((R) recipe, source, overrides, tree, binder.notices);
+    return new Resolved<>((R) recipe, source, overrides, tree, binder.notices, binder.secretValues);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

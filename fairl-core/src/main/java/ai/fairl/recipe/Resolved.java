@@ -24,18 +24,21 @@ public final class Resolved<R extends Recipe> {
   private final List<String> overrides;
   private final Map<String, Object> tree;
   private final List<String> notices;
+  private final java.util.Set<String> secretValues;
 
   Resolved(
       R recipe,
       String source,
       List<String> overrides,
       Map<String, Object> tree,
-      List<String> notices) {
+      List<String> notices,
+      java.util.Set<String> secretValues) {
     this.recipe = recipe;
     this.source = source;
     this.overrides = List.copyOf(overrides);
     this.tree = tree;
     this.notices = List.copyOf(notices);
+    this.secretValues = java.util.Set.copyOf(secretValues);
   }
 
   /** The typed recipe. */
@@ -104,7 +107,11 @@ public final class Resolved<R extends Recipe> {
       sb.append("# notice: ").append(n).append('\n');
     }
     renderMap(tree, "", sb, false, source + ":");
-    return sb.toString();
+    String text = sb.toString();
+    for (String secret : secretValues) {
+      text = text.replace(secret, Secrets.MASK);
+    }
+    return text;
   }
 
   private static void renderMap(

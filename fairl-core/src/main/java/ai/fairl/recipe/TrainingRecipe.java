@@ -39,7 +39,8 @@ public record TrainingRecipe(
       }
     }
     if (training.rewardWeights() != null && training.online()) {
-      int n = rewardNames().size();
+      List<String> names = rewardNames(training, rewardApi, localRewardFunction);
+      int n = names.size();
       Check.require(
           training.rewardWeights().size() == n,
           "training.reward_weights",
@@ -48,7 +49,7 @@ public record TrainingRecipe(
               + " weight(s) but there are "
               + n
               + " reward(s): "
-              + rewardNames(),
+              + names,
           "give one weight per reward, in the order reward_functions, reward_api,"
               + " local_reward_function");
     }
@@ -67,10 +68,26 @@ public record TrainingRecipe(
   }
 
   /**
+   * PPO's reward model: {@code training.reward_model_path}, else FAI-RL's old {@code
+   * model.value_model_name}; null means the reward functions score rollouts.
+   */
+  public String rewardModel() {
+    if (training.rewardModelPath() != null) {
+      return training.rewardModelPath();
+    }
+    return "ppo".equals(training.algorithm()) ? model.valueModelName() : null;
+  }
+
+  /**
    * The rewards of an online run in order: {@code reward_functions} (FAI-RL's GRPO set when no
    * reward key is set), then {@code reward_api}, then {@code local_reward_function}.
    */
   public List<String> rewardNames() {
+    return rewardNames(training, rewardApi, localRewardFunction);
+  }
+
+  private static List<String> rewardNames(
+      Training training, RewardApi rewardApi, LocalRewardFunction localRewardFunction) {
     List<String> names = new ArrayList<>();
     if (training.rewardFunctions() != null) {
       names.addAll(training.rewardFunctions());

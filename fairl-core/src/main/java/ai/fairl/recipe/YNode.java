@@ -110,10 +110,9 @@ final class YNode {
               ? "check the indentation, colons and quotes near "
                   + mark.map(m -> "line " + (m.getLine() + 1)).orElse("the top")
               : "quote the value if it contains YAML syntax, e.g. key='[a, b]'",
-          e);
+          null); // not the parser's exception: its message quotes the text, which may hold a secret
     } catch (YamlEngineException e) {
-      throw new RecipeException(
-          null, source, "malformed YAML: " + e.getMessage(), "check the YAML syntax", e);
+      throw new RecipeException(null, source, "malformed YAML", "check the YAML syntax", null);
     }
   }
 

@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * FAI-RL's {@code reward_api:} block (post-snapshot PR #103): an HTTP endpoint that scores
  * completions. Defaults: {@code auth_header: Authorization}, {@code auth_scheme: Bearer}, {@code
- * response_field: rewards} (FAI-RL); {@code timeout_seconds: 60}, {@code max_retries: 2}, {@code
+ * response_field: rewards} (FAI-RL); {@code timeout_seconds: 30}, {@code max_retries: 2}, {@code
  * retry_backoff_seconds: 1.0}, {@code verify_ssl: true} (ours). The key never appears in {@link
  * #toString()}.
  */
@@ -110,7 +110,7 @@ public record RewardApiConfig(
         stringMap(m, "headers"),
         objectMap(m, "extra_body"),
         str(m, "response_field"),
-        num(m, "timeout_seconds", 60.0),
+        num(m, "timeout_seconds", 30.0),
         (int) num(m, "max_retries", 2),
         num(m, "retry_backoff_seconds", 1.0),
         bool(m, "verify_ssl", true));

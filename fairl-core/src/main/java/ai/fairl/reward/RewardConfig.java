@@ -9,7 +9,8 @@ import java.util.List;
  * user class ({@code local_reward_function}); {@code reward_weights} gives one weight per function
  * in that order. With none of the three, FAI-RL's GRPO set (exact_match, structured_xml, digit).
  *
- * @param functions shipped reward names; empty for none
+ * @param functions shipped reward names or user classes ({@code com.acme.MyRewards[::method]});
+ *     empty for none
  * @param weights one per function overall, or empty for all 1.0
  * @param normalizeNumbers opt-in numeric normalisation in {@code exact_match}
  * @param api the HTTP reward endpoint, or null
@@ -36,7 +37,10 @@ public record RewardConfig(
   public RewardSet build(ClassLoader loader) {
     List<RewardFunction> fns = new ArrayList<>();
     for (String name : functions) {
-      fns.add(Rewards.byName(name, normalizeNumbers));
+      fns.add(
+          Rewards.isShipped(name)
+              ? Rewards.byName(name, normalizeNumbers)
+              : Rewards.local(new LocalRewardConfig(name, null), loader));
     }
     if (api != null) {
       fns.add(Rewards.http(api));

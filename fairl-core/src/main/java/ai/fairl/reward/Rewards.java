@@ -126,17 +126,36 @@ public final class Rewards {
    * @throws IllegalArgumentException naming the known rewards when {@code name} is not one
    */
   public static RewardFunction byName(String name, boolean normalizeNumbers) {
-    String key = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
-    return switch (key) {
-      case "exact_match", "exact_match_reward_func" -> exactMatch(normalizeNumbers);
-      case "structured_xml", "structured_xml_reward_func" -> structuredXml();
-      case "digit", "digit_reward_func" -> digit();
+    String key = canonical(name);
+    return switch (key == null ? "" : key) {
+      case "exact_match" -> exactMatch(normalizeNumbers);
+      case "structured_xml" -> structuredXml();
+      case "digit" -> digit();
       default ->
           throw new IllegalArgumentException(
               "reward_functions: unknown reward '"
                   + name
                   + "'; shipped rewards are exact_match, structured_xml, digit. For your own,"
                   + " use local_reward_function: {function: com.acme.MyRewards} or reward_api");
+    };
+  }
+
+  /** Whether {@code name} is a shipped reward (or FAI-RL's name or module path for one). */
+  public static boolean isShipped(String name) {
+    return canonical(name) != null;
+  }
+
+  private static String canonical(String name) {
+    String key = name == null ? "" : name.trim();
+    int colon = key.lastIndexOf(':');
+    if (colon >= 0 && key.startsWith("trainers.rewards.")) {
+      key = key.substring(colon + 1); // FAI-RL's module:function form
+    }
+    return switch (key.toLowerCase(java.util.Locale.ROOT)) {
+      case "exact_match", "exact_match_reward_func" -> "exact_match";
+      case "structured_xml", "structured_xml_reward_func" -> "structured_xml";
+      case "digit", "digit_reward_func" -> "digit";
+      default -> null;
     };
   }
 
@@ -159,6 +178,9 @@ public final class Rewards {
    * optionally the kwargs map).
    */
   public static RewardFunction local(LocalRewardConfig config, ClassLoader loader) {
+    if (isShipped(config.function())) {
+      return byName(config.function(), false);
+    }
     return LocalRewards.load(config, loader);
   }
 

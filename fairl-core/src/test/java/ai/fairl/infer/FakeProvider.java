@@ -37,28 +37,28 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-final class FakeProvider implements AutoCloseable {
-  static final String KEY = "sk-test-CANARY-7f3a9c";
+public final class FakeProvider implements AutoCloseable {
+  public static final String KEY = "sk-test-CANARY-7f3a9c";
 
-  sealed interface Fault {}
+  public sealed interface Fault {}
 
-  record RateLimit(int retryAfterSeconds) implements Fault {}
+  public record RateLimit(int retryAfterSeconds) implements Fault {}
 
-  record ServerError(int status) implements Fault {}
+  public record ServerError(int status) implements Fault {}
 
-  record Delay(long millis) implements Fault {}
+  public record Delay(long millis) implements Fault {}
 
-  record Malformed() implements Fault {}
+  public record Malformed() implements Fault {}
 
-  final ApiProvider provider;
+  public final ApiProvider provider;
   final HttpServer server;
-  final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
-  final List<String> prompts = new CopyOnWriteArrayList<>();
+  public final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+  public final List<String> prompts = new CopyOnWriteArrayList<>();
   final List<JsonObject> bodies = new CopyOnWriteArrayList<>();
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
   final AtomicInteger maxInFlight = new AtomicInteger();
-  volatile Function<String, String> answer = user -> "echo: " + user;
+  public volatile Function<String, String> answer = user -> "echo: " + user;
   volatile Runnable onSuccess = () -> {};
   volatile long latencyMillis = 0;
 
@@ -79,7 +79,7 @@ final class FakeProvider implements AutoCloseable {
     server.start();
   }
 
-  static FakeProvider start(ApiProvider provider) throws IOException {
+  public static FakeProvider start(ApiProvider provider) throws IOException {
     return new FakeProvider(
         provider,
         Set.of(
@@ -91,11 +91,13 @@ final class FakeProvider implements AutoCloseable {
             "claude-sonnet-4-5",
             "claude-haiku-4-5",
             "gemini-2.5-flash",
+            "gemini-2.0-flash",
+            "claude-3-5-haiku-latest",
             "scripted"));
   }
 
   /** The endpoint URL a recipe would name for this server. */
-  String endpoint(String model) {
+  public String endpoint(String model) {
     String base = "http://127.0.0.1:" + server.getAddress().getPort();
     return switch (provider) {
       case OPENAI, HOSTED -> base + "/v1/chat/completions";

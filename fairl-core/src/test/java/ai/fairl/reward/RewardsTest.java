@@ -167,6 +167,13 @@ class RewardsTest {
     assertEquals("exact_match", Rewards.byName("exact_match_reward_func", false).name());
     assertEquals("structured_xml", Rewards.byName("structured_xml_reward_func", false).name());
     assertEquals("digit", Rewards.byName("digit_reward_func", false).name());
+    assertEquals(
+        "exact_match",
+        Rewards.local(
+                new LocalRewardConfig(
+                    "trainers.rewards.accuracy_rewards:exact_match_reward_func", null),
+                null)
+            .name());
   }
 
   @Test

@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * <p>Departure (fixes FAI-RL bug B3): FAI-RL accepts only {@code openai/gsm8k} and {@code
  * nvidia/OpenMathInstruct-2}; here {@link #forDataset} gives every other dataset (local files
- * included) {@link OpenMathInstructTemplate}'s behaviour: the same prompt, the answer column as is.
+ * included) {@link GSM8KTemplate}'s behaviour: the same prompt, the text after the last {@code
+ * ####} of the answer column, or the whole answer stripped when it has none.
  */
 public sealed interface MathTemplate permits GSM8KTemplate, OpenMathInstructTemplate {
 
@@ -81,14 +82,14 @@ public sealed interface MathTemplate permits GSM8KTemplate, OpenMathInstructTemp
   }
 
   /**
-   * The template for a dataset name: GSM8K for {@code openai/gsm8k} (or a path ending in gsm8k),
-   * OpenMathInstruct's for every other name.
+   * The template for a dataset name: OpenMathInstruct's for names containing {@code
+   * openmathinstruct} (the answer as is), GSM8K's for every other name.
    */
   static MathTemplate forDataset(String name) {
     String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
-    if (n.equals("openai/gsm8k") || n.equals("gsm8k") || n.contains("gsm8k")) {
-      return new GSM8KTemplate();
+    if (n.contains("openmathinstruct")) {
+      return new OpenMathInstructTemplate();
     }
-    return new OpenMathInstructTemplate();
+    return new GSM8KTemplate();
   }
 }

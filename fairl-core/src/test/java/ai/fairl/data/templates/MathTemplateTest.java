@@ -74,12 +74,15 @@ class MathTemplateTest {
     assertInstanceOf(GSM8KTemplate.class, MathTemplate.forDataset("openai/gsm8k"));
     assertInstanceOf(
         OpenMathInstructTemplate.class, MathTemplate.forDataset("nvidia/OpenMathInstruct-2"));
-    assertInstanceOf(
-        OpenMathInstructTemplate.class, MathTemplate.forDataset("/data/my_problems.jsonl"));
+    assertInstanceOf(GSM8KTemplate.class, MathTemplate.forDataset("/data/my_problems.jsonl"));
     TemplatedExample ex =
         MathTemplate.forDataset("acme/arith")
-            .format(Map.of("prompt", "12+7=", "answer", "19"), "prompt", "answer");
+            .format(Map.of("prompt", "12+7=", "answer", " 19 "), "prompt", "answer");
     assertEquals("19", ex.answer());
+    assertEquals(
+        "77",
+        MathTemplate.forDataset("recipes/data/arithmetic_train.jsonl")
+            .parseAnswer("49 + 28 = 77\n#### 77"));
   }
 
   @Test
