@@ -29,7 +29,9 @@ class KernelSessionTest {
         KernelClient.start(
             KernelSpecs.ownKernelArgv(List.of("-Xmx512m", "-Dai.djl.offline=true"), null),
             Path.of(System.getProperty("fairl.root")),
-            Map.of("FAIRL_HOME", System.getProperty("fairl.root")),
+            Map.of(
+                "FAIRL_HOME", System.getProperty("fairl.root"),
+                "FAIRL_DATASETS_DIR", System.getProperty("fairl.shared.data")),
             Duration.ofSeconds(60));
     startMs = (System.nanoTime() - t0) / 1_000_000;
     KernelClient.Reply r = kernel.execute("1 + 1", Duration.ofSeconds(60), m -> {});
@@ -229,11 +231,42 @@ class KernelSessionTest {
             .get("text/html")
             .getAsString();
     assertTrue(html.contains("learning_rate</td><td>2.0E-4</td><td>override"), html);
-    KernelClient.Reply t = run("%%fairl_train recipes/x.yaml\ntraining:\n  max_steps: 2");
-    assertEquals("error", t.status());
+  }
+
+  @Test
+  void fairlTrainMagicTrainsATinyRecipeWithLiveUpdates(@TempDir Path dir) {
+    String recipe = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    KernelClient.Reply t =
+        run(
+            "%%fairl_train "
+                + recipe
+                + "\ntraining:\n  max_steps: 4\n  save_steps: 4\n  eval_steps: 4\n  output_dir: "
+                + dir.resolve("sft"));
+    assertEquals("ok", t.status(), t.content().toString() + t.messages("stream"));
+    int updates = t.messages("update_display_data").size();
+    System.out.println(
+        "update_display_data messages in one %%fairl_train cell (4 steps): " + updates);
+    assertTrue(updates >= 3, "updates: " + updates);
+    String all = t.messages("stream").toString();
+    assertTrue(all.contains("completed after 4 steps"), all);
+    KernelClient.Reply bad = run("%%fairl_train " + recipe + "\ntraining: [not, a, mapping]");
+    assertEquals("error", bad.status());
+  }
+
+  @Test
+  void evalAndInferMagicsNameAWrongRecipeKind() {
+    // running them needs local models (ai.fairl.model) or an API server; here: the magics' own
+    // checks
+    String sft = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    KernelClient.Reply e = run("%fairl_eval " + sft);
+    assertEquals("error", e.status());
     assertTrue(
-        t.content().get("evalue").getAsString().contains("not available in this build"),
-        t.content().toString());
+        e.content().get("evalue").getAsString().contains("is not an evaluation recipe"),
+        e.content().toString());
+    KernelClient.Reply i = run("%fairl_infer " + sft);
+    assertTrue(
+        i.content().get("evalue").getAsString().contains("is not an inference recipe"),
+        i.content().toString());
   }
 
   @Test
