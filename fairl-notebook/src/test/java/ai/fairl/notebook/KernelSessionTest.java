@@ -254,6 +254,29 @@ class KernelSessionTest {
   }
 
   @Test
+  void interruptStopsAFairlTrainCellWithACheckpoint(@TempDir Path dir) throws Exception {
+    String recipe = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    Path out = dir.resolve("long-sft");
+    CompletableFuture<KernelClient.Reply> cell =
+        CompletableFuture.supplyAsync(
+            () ->
+                kernel.execute(
+                    "%%fairl_train " + recipe + "\ntraining:\n  max_steps: 100000\n  save_steps: 100000\n  eval_steps: 100000\n  output_dir: " + out,
+                    Duration.ofSeconds(180),
+                    m -> {}));
+    Thread.sleep(8000);
+    kernel.interrupt(Duration.ofSeconds(10));
+    KernelClient.Reply r = cell.get(120, TimeUnit.SECONDS);
+    assertEquals("ok", r.status(), r.content().toString());
+    String all = r.messages("stream").toString();
+    assertTrue(all.contains("stopped after "), all);
+    try (var files = Files.list(out)) {
+      assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")), "no checkpoint in " + out);
+    }
+    assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
+  }
+
+  @Test
   void evalAndInferMagicsNameAWrongRecipeKind() {
     // running them needs local models (ai.fairl.model) or an API server; here: the magics' own
     // checks
