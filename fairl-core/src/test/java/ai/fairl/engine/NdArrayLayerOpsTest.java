@@ -330,6 +330,14 @@ class NdArrayLayerOpsTest {
     ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     assertEquals(threads, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     ai.djl.pytorch.jni.JniUtils.setBenchmarkCuDNN(false);
+    // PyTorch refuses a new inter-op pool size once parallel work ran; the refusal must arrive
+    // as a Java exception naming it (stock DJL and fairl-native alike), never a crash
+    int interop = ai.djl.pytorch.jni.JniUtils.getNumInteropThreads();
+    try {
+      ai.djl.pytorch.jni.JniUtils.setNumInteropThreads(interop);
+    } catch (ai.djl.engine.EngineException e) {
+      assertTrue(e.getMessage().contains("interop"), e.getMessage());
+    }
     ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
     NDArray x = f(new float[] {1, 2}, 2);
     x.setRequiresGradient(true);
@@ -340,6 +348,37 @@ class NdArrayLayerOpsTest {
           ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames((PtNDArray) y).startsWith("Mul"));
       gc.backward(y.sum());
     }
+  }
+
+  @Test
+  void jniUtilsEntryPointsDjlUsesInternally() {
+    PtNDArray a = (PtNDArray) m.arange(0f, 6f, 1f).reshape(2, 3);
+    PtNDManager pm = (PtNDManager) m;
+    // NDIndexFullSlice paths: a[0:2:1, 1:3:1], then write into that window
+    exact(
+        new float[] {1, 2, 4, 5},
+        ai.djl.pytorch.jni.JniUtils.index(
+            a, new long[] {0, 1}, new long[] {2, 3}, new long[] {1, 1}, pm));
+    PtNDArray b = (PtNDArray) a.duplicate();
+    ai.djl.pytorch.jni.JniUtils.indexSet(
+        b,
+        (PtNDArray) m.zeros(new Shape(2, 2)),
+        new long[] {0, 1},
+        new long[] {2, 3},
+        new long[] {1, 1});
+    exact(new float[] {0, 0, 0, 3, 0, 0}, b);
+    exact(new float[] {1, 4}, ai.djl.pytorch.jni.JniUtils.slice(a, 1, 1, 2, 1).flatten());
+    PtNDArray c = (PtNDArray) a.duplicate();
+    ai.djl.pytorch.jni.JniUtils.booleanMaskSet(c, (PtNDArray) m.create(-1f), (PtNDArray) a.gt(3));
+    exact(new float[] {0, 1, 2, 3, -1, -1}, c);
+    exact(
+        new float[] {0, 0, 0, 0, 0, 0},
+        ai.djl.pytorch.jni.JniUtils.zerosLike(
+            a, DataType.FLOAT32, a.getDevice(), ai.djl.ndarray.types.SparseFormat.DENSE));
+    exact(
+        new long[] {1, 1, 1, 1, 1, 1},
+        ai.djl.pytorch.jni.JniUtils.onesLike(
+            a, DataType.INT64, a.getDevice(), ai.djl.ndarray.types.SparseFormat.DENSE));
   }
 
   @AfterAll

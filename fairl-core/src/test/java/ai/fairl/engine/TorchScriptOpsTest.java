@@ -83,6 +83,8 @@ class TorchScriptOpsTest {
           copy.forward(
               new ParameterStore(m, false), new NDList(m.create(new float[] {0, 1})), true);
       exact(new float[] {1, 3}, again.head());
+      JniUtils.enableTrainingMode(copy);
+      JniUtils.enableInferenceMode(copy);
       JniUtils.setGraphExecutorOptimize(true);
     }
   }
