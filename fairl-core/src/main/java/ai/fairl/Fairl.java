@@ -1,12 +1,87 @@
 package ai.fairl;
 
-/** The one facade of FAI-RL for Java: recipes, training, generation, inference, evaluation. */
+import ai.fairl.recipe.Recipe;
+import ai.fairl.recipe.Recipes;
+import ai.fairl.recipe.Resolved;
+import ai.fairl.recipe.TrainingRecipe;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The one facade of FAI-RL for Java: recipes, training, generation, inference, evaluation. CLIs,
+ * notebook magics and notebooks call only this and the records it returns.
+ *
+ * <p>Recipes are here now ({@link #recipe}); {@code train(...)}, {@code generate(...)}, {@code
+ * infer(...)} and {@code evaluate(...)} arrive with their issues (training engine, generation,
+ * inference, evaluation) and take the records these methods return.
+ */
 public final class Fairl {
   private Fairl() {}
 
-  /** The project version, from the jar manifest or "dev" when run from classes. */
+  /**
+   * Loads a recipe (training, inference or evaluation: told by its sections) and applies overrides
+   * such as {@code "training.learning_rate=1e-5"}. Show it with {@code resolved.render()}; use it
+   * with {@code resolved.recipe()}.
+   *
+   * @throws ai.fairl.recipe.RecipeException naming the file, line, key and fix
+   */
+  public static Resolved<? extends Recipe> recipe(Path file, String... overrides) {
+    return Recipes.any(file, List.of(overrides));
+  }
+
+  /** {@link #recipe(Path, String...)} for a path given as text. */
+  public static Resolved<? extends Recipe> recipe(String file, String... overrides) {
+    return recipe(Path.of(file), overrides);
+  }
+
+  /** Loads a training recipe; an inference or evaluation recipe is an error that says so. */
+  public static Resolved<TrainingRecipe> trainingRecipe(Path file, String... overrides) {
+    return Recipes.training(file, List.of(overrides));
+  }
+
+  /** Parses recipe text (e.g. a notebook cell) with overrides; {@code name} appears in errors. */
+  public static Resolved<? extends Recipe> recipeFromText(
+      String yaml, String name, String... overrides) {
+    return Recipes.parse(yaml, name, List.of(overrides), Recipes.Context.defaults());
+  }
+
+  /** The project version, from the jar's Maven metadata or "dev" when run from classes. */
   public static String version() {
     String v = Fairl.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
+    if (v != null) {
+      return v;
+    }
+    try (java.io.InputStream in =
+        Fairl.class.getResourceAsStream("/META-INF/maven/ai.fairl/fairl-core/pom.properties")) {
+      if (in != null) {
+        java.util.Properties p = new java.util.Properties();
+        p.load(in);
+        return p.getProperty("version", "dev");
+      }
+    } catch (java.io.IOException e) {
+      // fall through: unknown version
+    }
+    return "dev";
+  }
+
+  /**
+   * The git commit the running build was made from ({@code abc1234}, with {@code -dirty} when the
+   * tree had uncommitted changes), or {@code unknown} when built outside a git checkout.
+   */
+  public static String gitCommit() {
+    try (InputStream in = Fairl.class.getResourceAsStream("git.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      String id = p.getProperty("git.commit.id.abbrev", "unknown");
+      return Boolean.parseBoolean(p.getProperty("git.dirty", "false")) ? id + "-dirty" : id;
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 }

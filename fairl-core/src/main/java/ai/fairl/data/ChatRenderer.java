@@ -1,0 +1,26 @@
+package ai.fairl.data;
+
+import java.util.List;
+
+/**
+ * A chat template: renders {@code [{role, content}, ...]} to the model's prompt text (Hugging Face
+ * {@code apply_chat_template(tokenize=False)}). The model package's template engine is adapted.
+ */
+@FunctionalInterface
+public interface ChatRenderer {
+  /**
+   * @param messages role/content turns
+   * @param addGenerationPrompt append the assistant header, as for a prompt awaiting a reply
+   */
+  String render(List<Message> messages, boolean addGenerationPrompt);
+
+  /** One chat turn. */
+  record Message(String role, String content) {
+    public Message {
+      if (role == null || role.isBlank()) {
+        throw new IllegalArgumentException("a chat message needs a role");
+      }
+      content = content == null ? "" : content;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package ai.fairl.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** One pre-norm decoder block: attention then SwiGLU MLP, each with a residual connection. */
+final class DecoderLayer {
+  final int index;
+  final Linear q;
+  final Linear k;
+  final Linear v;
+  final Linear o;
+  final Linear gate;
+  final Linear up;
+  final Linear down;
+  final NDArray inputNorm; // (hidden)
+  final NDArray postNorm; // (hidden)
+  final NDArray qNorm; // (head_dim) or null
+  final NDArray kNorm; // (head_dim) or null
+
+  DecoderLayer(
+      int index,
+      Linear q,
+      Linear k,
+      Linear v,
+      Linear o,
+      Linear gate,
+      Linear up,
+      Linear down,
+      NDArray inputNorm,
+      NDArray postNorm,
+      NDArray qNorm,
+      NDArray kNorm) {
+    this.index = index;
+    this.q = q;
+    this.k = k;
+    this.v = v;
+    this.o = o;
+    this.gate = gate;
+    this.up = up;
+    this.down = down;
+    this.inputNorm = inputNorm;
+    this.postNorm = postNorm;
+    this.qNorm = qNorm;
+    this.kNorm = kNorm;
+  }
+
+  /**
+   * @param h (batch, seq, hidden)
+   * @return (batch, seq, hidden)
+   */
+  NDArray forward(
+      NDArray h,
+      TransformerModel m,
+      NDArray cos,
+      NDArray sin,
+      AttentionMask mask,
+      KvCache cache,
+      boolean training) {
+    TransformerConfig c = m.config();
+    long b = h.getShape().get(0);
+    long s = h.getShape().get(1);
+    float eps = (float) c.rmsNormEps();
+    NormKernel norm = m.normKernel();
+    NDArray x = norm.rmsNorm(h, inputNorm, eps);
+    NDArray qs = q.forward(x, training).reshape(b, s, c.numHeads(), c.headDim());
+    NDArray ks = k.forward(x, training).reshape(b, s, c.numKvHeads(), c.headDim());
+    NDArray vs = v.forward(x, training).reshape(b, s, c.numKvHeads(), c.headDim());
+    if (qNorm != null) {
+      qs = norm.rmsNorm(qs, qNorm, eps);
+      ks = norm.rmsNorm(ks, kNorm, eps);
+    }
+    qs = Rotary.apply(qs.transpose(0, 2, 1, 3), cos, sin); // (b, heads, s, d)
+    ks = Rotary.apply(ks.transpose(0, 2, 1, 3), cos, sin); // (b, kv_heads, s, d)
+    vs = vs.transpose(0, 2, 1, 3); // (b, kv_heads, s, d)
+    if (cache != null) {
+      NDArray[] kv = cache.append(index, ks, vs); // (b, kv_heads, past + s, d)
+      ks = kv[0];
+      vs = kv[1];
+    }
+    float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+    NDArray att = m.attentionKernel().attend(qs, ks, vs, mask, scale); // (b, heads, s, d)
+    att = att.transpose(0, 2, 1, 3).reshape(b, s, (long) c.numHeads() * c.headDim());
+    h = h.add(o.forward(att, training));
+    x = norm.rmsNorm(h, postNorm, eps);
+    NDArray mlp =
+        down.forward(
+            AttentionKernel.silu(gate.forward(x, training)).mul(up.forward(x, training)), training);
+    return h.add(mlp);
+  }
+}

@@ -1,0 +1,151 @@
+package ai.fairl.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One projection {@code y = x W^T (+ b)} of the transformer, named by its Hugging Face/PEFT module
+ * path (e.g. {@code model.layers.0.self_attn.q_proj}). The weight lives in a {@link WeightStore}
+ * (plain by default; LoRA/QLoRA swap in a quantised store), followed by any number of {@link
+ * LinearAdapter}s. {@link #setAdaptersEnabled(boolean) Disabling} the adapters gives the frozen
+ * reference model that DPO and GRPO need without a second copy of the weights.
+ */
+public final class Linear implements AutoCloseable {
+  private final String name;
+  private final int inFeatures;
+  private final int outFeatures;
+  private WeightStore store;
+  private final NDArray bias; // (out_features) or null
+  private final List<LinearAdapter> adapters = new ArrayList<>();
+  private boolean adaptersEnabled = true;
+
+  public Linear(String name, WeightStore store, NDArray bias, int inFeatures, int outFeatures) {
+    this.name = name;
+    this.store = store;
+    this.bias = bias;
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    if (bias != null && !bias.getShape().equals(new Shape(outFeatures))) {
+      throw new IllegalArgumentException(
+          name + ".bias must have shape (" + outFeatures + "), got " + bias.getShape());
+    }
+  }
+
+  /** The HF module path, e.g. {@code model.layers.0.mlp.down_proj}. */
+  public String name() {
+    return name;
+  }
+
+  public int inFeatures() {
+    return inFeatures;
+  }
+
+  public int outFeatures() {
+    return outFeatures;
+  }
+
+  public WeightStore weightStore() {
+    return store;
+  }
+
+  /** Replaces the weight store (e.g. with an NF4 one); the old store is returned, not closed. */
+  public WeightStore setWeightStore(WeightStore newStore) {
+    WeightStore old = store;
+    store = newStore;
+    return old;
+  }
+
+  /** The bias, (out_features), or null. */
+  public NDArray bias() {
+    return bias;
+  }
+
+  /** Appends an adapter applied after the base projection. */
+  public void addAdapter(LinearAdapter adapter) {
+    adapters.add(adapter);
+  }
+
+  /** Removes every adapter and returns them (the caller closes what it owns). */
+  public List<LinearAdapter> clearAdapters() {
+    List<LinearAdapter> out = List.copyOf(adapters);
+    adapters.clear();
+    return out;
+  }
+
+  public List<LinearAdapter> adapters() {
+    return Collections.unmodifiableList(adapters);
+  }
+
+  /** When false, {@link #forward} ignores the adapters: the frozen base (reference) model. */
+  public void setAdaptersEnabled(boolean enabled) {
+    adaptersEnabled = enabled;
+  }
+
+  public boolean adaptersEnabled() {
+    return adaptersEnabled;
+  }
+
+  /**
+   * Applies the projection.
+   *
+   * @param x (..., in_features)
+   * @return (..., out_features), owned by {@code x}'s manager
+   */
+  public NDArray forward(NDArray x, boolean training) {
+    NDArray w = store.dense(x.getDataType()); // (out, in)
+    NDArray b =
+        bias == null || bias.getDataType() == x.getDataType()
+            ? bias
+            : bias.toType(x.getDataType(), false);
+    NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
+    if (w != storeWeight()) {
+      w.close();
+    }
+    if (adaptersEnabled) {
+      for (LinearAdapter a : adapters) {
+        y = a.apply(x, y, training);
+      }
+    }
+    return y;
+  }
+
+  private NDArray storeWeight() {
+    return store instanceof PlainWeightStore p ? p.weight() : null;
+  }
+
+  /** The adapters' trainable tensors, named {@code <module>.<suffix>}. */
+  public Map<String, NDArray> adapterParameters() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (LinearAdapter a : adapters) {
+      a.trainableParameters().forEach((k, v) -> out.put(name + "." + k, v));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    if (bias != null) {
+      bias.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Linear("
+        + name
+        + ", "
+        + inFeatures
+        + " -> "
+        + outFeatures
+        + (bias != null ? ", bias" : "")
+        + ", adapters="
+        + adapters.size()
+        + ")";
+  }
+}

@@ -1,0 +1,452 @@
+package ai.fairl.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one training loop. Every algorithm hands it a {@link TrainTask} (objective, trainable
+ * parameters, batch source); the loop owns gradient accumulation, clipping, AdamW, the
+ * learning-rate schedule, evaluation, NaN/Inf handling, stop requests, checkpoints and resume, and
+ * tells {@link TrainListener}s about it.
+ *
+ * <p>One optimizer step: reseed the engine with {@code seed + step} (so dropout is reproducible
+ * after a resume without saving the generator's internal state), draw {@code
+ * gradient_accumulation_steps} micro-batches, back-propagate each one's summed loss divided by the
+ * step's total {@link Batch#lossItems}, clip to {@code max_grad_norm}, update, zero the gradients.
+ * Every NDArray a step creates lives in an {@link NDScope} that closes with the step, so memory
+ * stays flat.
+ *
+ * <p>Simplified: one process and one device; the learning rate logged for a step is the one that
+ * step used (HF logs the next step's).
+ */
+public final class TrainLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+
+  private final TrainConfig config;
+  private final List<TrainListener> listeners;
+  private final StopSignal stop;
+
+  public TrainLoop(TrainConfig config, List<TrainListener> listeners, StopSignal stop) {
+    this.config = config;
+    this.listeners = List.copyOf(listeners);
+    this.stop = stop == null ? new StopSignal() : stop;
+  }
+
+  /** Planned optimizer steps for a source with {@code microPerEpoch} micro-batches per epoch. */
+  public static int plannedSteps(TrainConfig c, long microPerEpoch) {
+    if (c.maxSteps() > 0) {
+      return c.maxSteps();
+    }
+    if (microPerEpoch < 0) {
+      throw new IllegalArgumentException(
+          "training.max_steps must be set for a source without epochs (rollouts); set max_steps");
+    }
+    if (microPerEpoch == 0) {
+      throw new IllegalArgumentException("the training data is empty: no rows survived loading");
+    }
+    long perEpoch = Math.max(1, microPerEpoch / c.gradientAccumulationSteps());
+    return (int) Math.ceil(c.numTrainEpochs() * perEpoch);
+  }
+
+  /** Runs to completion or until the stop signal; throws on a non-finite loss (unless skipped). */
+  public <B extends Batch> TrainResult run(TrainTask<B> task) throws IOException {
+    BatchSource<B> source = task.train();
+    Map<String, NDArray> params = task.trainable().parameters();
+    int total = plannedSteps(config, source.microBatchesPerEpoch());
+    int warmup = LrSchedule.warmupSteps(config.warmupSteps(), config.warmupRatio(), total);
+    Files.createDirectories(config.outputDir());
+    List<Map<String, Double>> history = new ArrayList<>();
+    List<Map<String, Double>> evalHistory = new ArrayList<>();
+    int step = 0;
+    long microSeen = 0;
+    long tokensSeen = 0;
+    Path lastCheckpoint = null;
+    try (AdamW opt =
+        new AdamW(
+            params,
+            config.adamBeta1(),
+            config.adamBeta2(),
+            config.adamEpsilon(),
+            config.weightDecay())) {
+      Optional<Path> resume =
+          Checkpoints.resolveResume(config.resumeFromCheckpoint(), config.outputDir());
+      if (resume.isPresent()) {
+        Path ck = resume.get();
+        JsonObject state =
+            JsonParser.parseString(
+                    Files.readString(ck.resolve(Checkpoints.STATE_FILE), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        step = state.get("global_step").getAsInt();
+        JsonObject ours = state.getAsJsonObject("fairl");
+        microSeen = ours.get("micro_batches_seen").getAsLong();
+        tokensSeen = ours.get("num_tokens").getAsLong();
+        task.trainable().load(ck);
+        opt.load(ck.resolve("optimizer.safetensors"), step);
+        source.seek(ours.get("data_position").getAsString());
+        for (JsonElement e : state.getAsJsonArray("log_history")) {
+          Map<String, Double> entry = new LinkedHashMap<>();
+          for (Map.Entry<String, JsonElement> kv : e.getAsJsonObject().entrySet()) {
+            entry.put(kv.getKey(), kv.getValue().getAsDouble());
+          }
+          (entry.containsKey("eval_loss") ? evalHistory : history).add(entry);
+        }
+        lastCheckpoint = ck;
+        LOG.info("Resuming from {} at step {} of {}", ck, step, total);
+      }
+      int startStep = step;
+      fire(
+          l ->
+              l.onStart(
+                  new TrainListener.RunInfo(
+                      config.algorithm(), config.outputDir(), total, startStep)));
+      opt.zeroGradients();
+      long startNanos = System.nanoTime();
+      long tokensThisRun = 0;
+      double windowLoss = 0;
+      int windowSteps = 0;
+      String reason = "completed";
+      try {
+        while (step < total) {
+          if (stop.requested()) {
+            reason = "stopped";
+            LOG.info("Stop requested ({}); checkpointing at step {}", stop.reason(), step);
+            break;
+          }
+          int current = step + 1;
+          StepOutcome out = oneStep(task, opt, current, warmup, total);
+          microSeen += config.gradientAccumulationSteps();
+          tokensSeen += out.tokens;
+          tokensThisRun += out.tokens;
+          step = current;
+          if (out.skipped) {
+            LOG.warn(
+                "step {}: non-finite loss, step skipped (training.skip_nonfinite_loss)", current);
+          } else {
+            windowLoss += out.loss;
+            windowSteps++;
+          }
+          task.objective().afterOptimizerStep(current);
+          double epoch = epochOf(microSeen, source.microBatchesPerEpoch());
+          if (current % config.loggingSteps() == 0 || current == total) {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", windowSteps == 0 ? Double.NaN : windowLoss / windowSteps);
+            m.put("grad_norm", out.gradNorm);
+            m.put("learning_rate", out.lr);
+            m.putAll(out.metrics);
+            m.put("num_tokens", (double) tokensSeen);
+            Map<String, Double> entry = new LinkedHashMap<>();
+            entry.put("step", (double) current);
+            entry.put("epoch", epoch);
+            entry.putAll(m);
+            history.add(entry);
+            fire(l -> l.onStep(current, epoch, m));
+            windowLoss = 0;
+            windowSteps = 0;
+          }
+          if (task.eval() != null
+              && ((config.evalSteps() > 0 && current % config.evalSteps() == 0)
+                  || current == total)) {
+            Map<String, Double> em = evaluate(task);
+            Map<String, Double> entry = new LinkedHashMap<>();
+            entry.put("step", (double) current);
+            entry.put("epoch", epoch);
+            entry.putAll(em);
+            evalHistory.add(entry);
+            fire(l -> l.onEval(current, em));
+          }
+          if (config.saveSteps() > 0 && current % config.saveSteps() == 0 && current < total) {
+            lastCheckpoint =
+                checkpoint(task, opt, current, total, microSeen, tokensSeen, history, evalHistory);
+          }
+        }
+        if (reason.equals("stopped")) {
+          if (lastCheckpoint == null || Checkpoints.step(lastCheckpoint) != step) {
+            lastCheckpoint =
+                checkpoint(task, opt, step, total, microSeen, tokensSeen, history, evalHistory);
+          }
+        } else {
+          task.trainable().save(config.outputDir());
+        }
+      } catch (IOException | RuntimeException | Error e) {
+        int failedAt = step;
+        fire(l -> l.onEnd(new TrainListener.EndInfo(failedAt, "failed", config.outputDir(), e)));
+        throw e;
+      }
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      int endStep = step;
+      String endReason = reason;
+      fire(l -> l.onEnd(new TrainListener.EndInfo(endStep, endReason, config.outputDir(), null)));
+      return new TrainResult(
+          step,
+          reason,
+          config.outputDir(),
+          history,
+          evalHistory,
+          lastCheckpoint,
+          seconds > 0 ? tokensThisRun / seconds : 0);
+    }
+  }
+
+  private static double epochOf(long micro, long perEpoch) {
+    return perEpoch > 0 ? (double) micro / perEpoch : 0;
+  }
+
+  private static final class StepOutcome {
+    double loss;
+    double gradNorm;
+    double lr;
+    long tokens;
+    boolean skipped;
+    Map<String, Double> metrics = new LinkedHashMap<>();
+  }
+
+  private <B extends Batch> StepOutcome oneStep(
+      TrainTask<B> task, AdamW opt, int step, int warmup, int total) {
+    StepOutcome out = new StepOutcome();
+    Engine.getInstance().setRandomSeed((int) (config.seed() + step));
+    try (NDScope scope = new NDScope();
+        NDManager stepManager = NDManager.newBaseManager()) {
+      List<B> batches = new ArrayList<>();
+      long items = 0;
+      for (int i = 0; i < config.gradientAccumulationSteps(); i++) {
+        B b = task.train().next(stepManager);
+        batches.add(b);
+        items += b.lossItems();
+        out.tokens += b.tokens();
+      }
+      if (items <= 0) {
+        throw new IllegalStateException(
+            "step "
+                + step
+                + ": the micro-batches carry no loss items (e.g. every label masked); check"
+                + " max_length and the prompt/completion columns");
+      }
+      double lossSum = 0;
+      Map<String, Double> weighted = new LinkedHashMap<>();
+      boolean finite = true;
+      for (int i = 0; i < batches.size() && finite; i++) {
+        B b = batches.get(i);
+        try (NDManager micro = stepManager.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          Objective.Loss l = task.objective().loss(b, micro, true);
+          double v = l.sum().getFloat();
+          if (!Double.isFinite(v)) {
+            finite = false;
+            if (!config.skipNonFiniteLoss()) {
+              throw new IllegalStateException(
+                  "loss is "
+                      + v
+                      + " at step "
+                      + step
+                      + " (micro-batch "
+                      + (i + 1)
+                      + " of "
+                      + batches.size()
+                      + "); lower training.learning_rate, check the data, or set"
+                      + " training.skip_nonfinite_loss: true to skip such steps");
+            }
+            break;
+          }
+          lossSum += v;
+          gc.backward(l.sum().div((float) items));
+          for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
+            weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
+          }
+        }
+      }
+      out.lr = config.schedule().rate(config.learningRate(), step - 1, warmup, total);
+      if (!finite) {
+        out.skipped = true;
+        out.gradNorm = Double.NaN;
+        opt.zeroGradients();
+        return out;
+      }
+      out.loss = lossSum / items;
+      out.gradNorm = opt.clipGradients(config.maxGradNorm());
+      if (!Double.isFinite(out.gradNorm)) {
+        if (!config.skipNonFiniteLoss()) {
+          throw new IllegalStateException(
+              "gradient norm is "
+                  + out.gradNorm
+                  + " at step "
+                  + step
+                  + "; lower training.learning_rate or set training.skip_nonfinite_loss: true");
+        }
+        out.skipped = true;
+        opt.zeroGradients();
+        return out;
+      }
+      opt.step(out.lr);
+      opt.zeroGradients();
+      for (Map.Entry<String, Double> e : weighted.entrySet()) {
+        out.metrics.put(e.getKey(), e.getValue() / items);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Eval loss (and the objective's metrics, prefixed {@code eval_}) over one pass of the source.
+   */
+  private <B extends Batch> Map<String, Double> evaluate(TrainTask<B> task) {
+    BatchSource<B> eval = task.eval();
+    long n = eval.microBatchesPerEpoch();
+    if (n <= 0) {
+      throw new IllegalArgumentException("the eval split is empty or unbounded; it needs rows");
+    }
+    String start = eval.position();
+    double lossSum = 0;
+    long items = 0;
+    Map<String, Double> weighted = new LinkedHashMap<>();
+    for (long i = 0; i < n; i++) {
+      try (NDScope scope = new NDScope();
+          NDManager m = NDManager.newBaseManager()) {
+        B b = eval.next(m);
+        Objective.Loss l = task.objective().loss(b, m, false);
+        lossSum += l.sum().getFloat();
+        items += b.lossItems();
+        for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
+          weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
+        }
+      }
+    }
+    eval.seek(start);
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("eval_loss", lossSum / Math.max(1, items));
+    for (Map.Entry<String, Double> e : weighted.entrySet()) {
+      out.put("eval_" + e.getKey(), e.getValue() / Math.max(1, items));
+    }
+    return out;
+  }
+
+  private <B extends Batch> Path checkpoint(
+      TrainTask<B> task,
+      AdamW opt,
+      int step,
+      int total,
+      long microSeen,
+      long tokensSeen,
+      List<Map<String, Double>> history,
+      List<Map<String, Double>> evalHistory)
+      throws IOException {
+    String position = task.train().position();
+    Path dir =
+        Checkpoints.write(
+            config.outputDir(),
+            step,
+            tmp -> {
+              task.trainable().save(tmp);
+              opt.save(tmp.resolve("optimizer.safetensors"));
+              JsonObject rng = new JsonObject();
+              rng.addProperty("seed", config.seed());
+              rng.addProperty(
+                  "scheme", "the engine is reseeded with seed + step before every step");
+              rng.addProperty("next_step", step + 1);
+              write(tmp.resolve("rng_state.json"), GSON.toJson(rng));
+              JsonObject sched = new JsonObject();
+              sched.addProperty("type", config.schedule().name().toLowerCase());
+              sched.addProperty("peak_learning_rate", config.learningRate());
+              sched.addProperty(
+                  "warmup_steps",
+                  LrSchedule.warmupSteps(config.warmupSteps(), config.warmupRatio(), total));
+              sched.addProperty("total_steps", total);
+              sched.addProperty("last_step", step);
+              write(tmp.resolve("scheduler.json"), GSON.toJson(sched));
+              if (config.recipeYaml() != null) {
+                write(tmp.resolve("recipe.yaml"), config.recipeYaml());
+              }
+              write(
+                  tmp.resolve(Checkpoints.STATE_FILE),
+                  trainerState(
+                      step,
+                      total,
+                      microSeen,
+                      tokensSeen,
+                      position,
+                      history,
+                      evalHistory,
+                      task.train().microBatchesPerEpoch()));
+            });
+    Checkpoints.rotate(config.outputDir(), config.saveTotalLimit());
+    fire(l -> l.onCheckpoint(step, dir));
+    return dir;
+  }
+
+  private String trainerState(
+      int step,
+      int total,
+      long microSeen,
+      long tokensSeen,
+      String position,
+      List<Map<String, Double>> history,
+      List<Map<String, Double>> evalHistory,
+      long perEpoch) {
+    JsonObject s = new JsonObject();
+    s.addProperty("global_step", step);
+    s.addProperty("epoch", epochOf(microSeen, perEpoch));
+    s.addProperty("max_steps", total);
+    s.addProperty("num_train_epochs", config.numTrainEpochs());
+    s.addProperty("logging_steps", config.loggingSteps());
+    s.addProperty("save_steps", config.saveSteps());
+    s.addProperty("eval_steps", config.evalSteps());
+    s.addProperty("gradient_accumulation_steps", config.gradientAccumulationSteps());
+    s.addProperty("is_world_process_zero", true);
+    s.addProperty("is_local_process_zero", true);
+    s.add("best_metric", null);
+    s.add("best_model_checkpoint", null);
+    s.addProperty("total_flos", 0);
+    JsonArray log = new JsonArray();
+    List<Map<String, Double>> all = new ArrayList<>(history);
+    all.addAll(evalHistory);
+    all.sort((a, b) -> Double.compare(a.get("step"), b.get("step")));
+    for (Map<String, Double> e : all) {
+      if (e.get("step") <= step) {
+        log.add(GSON.toJsonTree(e));
+      }
+    }
+    s.add("log_history", log);
+    JsonObject ours = new JsonObject();
+    ours.addProperty("algorithm", config.algorithm());
+    ours.addProperty("data_position", position);
+    ours.addProperty("micro_batches_seen", microSeen);
+    ours.addProperty("num_tokens", tokensSeen);
+    ours.addProperty("seed", config.seed());
+    s.add("fairl", ours);
+    return GSON.toJson(s);
+  }
+
+  private static void write(Path p, String text) throws IOException {
+    Files.writeString(p, text, StandardCharsets.UTF_8);
+  }
+
+  private void fire(java.util.function.Consumer<TrainListener> call) {
+    for (TrainListener l : listeners) {
+      try {
+        call.accept(l);
+      } catch (RuntimeException e) {
+        LOG.warn("listener {} failed: {}", l.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}

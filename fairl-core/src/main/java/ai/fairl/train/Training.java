@@ -1,0 +1,666 @@
+package ai.fairl.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.fairl.data.BadRow;
+import ai.fairl.data.ChatRenderer;
+import ai.fairl.data.Collators;
+import ai.fairl.data.DatasetFiles;
+import ai.fairl.data.Example;
+import ai.fairl.data.PreferenceExamples;
+import ai.fairl.data.SftExamples;
+import ai.fairl.data.TokenEncoder;
+import ai.fairl.data.TokenizedExample;
+import ai.fairl.model.Safetensors;
+import ai.fairl.model.Tokenizer;
+import ai.fairl.model.Tokenizers;
+import ai.fairl.model.TransformerConfig;
+import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.LoraConfig;
+import ai.fairl.model.lora.LoraModel;
+import ai.fairl.model.lora.QuantType;
+import ai.fairl.recipe.DatasetSpec;
+import ai.fairl.recipe.Model;
+import ai.fairl.recipe.RunOptions;
+import ai.fairl.recipe.Secrets;
+import ai.fairl.recipe.TrainingRecipe;
+import ai.fairl.setup.Credentials;
+import ai.fairl.train.dpo.DpoLossType;
+import ai.fairl.train.dpo.DpoObjective;
+import ai.fairl.train.reward.RewardObjective;
+import ai.fairl.train.reward.ScoreFunction;
+import ai.fairl.train.sft.SftObjective;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Runs a training recipe: the one call behind {@code fai-rl-train}, {@code %%fairl_train} and
+ * {@code Fairl.train}. Loads the model ({@code tiny:<family>}, a local folder or a Hub id; a folder
+ * holding {@code adapter_config.json} continues that PEFT adapter, FAI-RL's rule), applies LoRA /
+ * QLoRA / 8-bit, turns the datasets into batches for the algorithm, and hands an {@link Objective}
+ * to the {@link TrainLoop} with the console, {@code metrics.jsonl}, chart and W&amp;B listeners.
+ *
+ * <p>Algorithms here: {@code sft}, {@code cpt}, {@code dpo}, {@code reward}. Simplified: one
+ * device; on the CPU bf16/fp16 recipes run in fp32 with a notice; gradient checkpointing has no
+ * effect on stock DJL (it has no recompute hook for autograd) and says so; DPO's reference
+ * log-probs are computed on the fly (adapters disabled under LoRA, a frozen copy under full
+ * fine-tuning).
+ */
+public final class Training {
+  /** The characters of a {@code tiny:<family>} model's char-level tokenizer. */
+  public static final String TINY_ALPHABET;
+
+  static {
+    StringBuilder b = new StringBuilder("\n\t");
+    for (char c = 32; c < 127; c++) {
+      b.append(c);
+    }
+    TINY_ALPHABET = b.toString();
+  }
+
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+
+  private Training() {}
+
+  /**
+   * The CLI entry: installs a SIGINT handler (Ctrl-C stops at the next step boundary and
+   * checkpoints; a second Ctrl-C exits at once), then trains.
+   */
+  public static TrainResult run(TrainingRecipe recipe, RunOptions options) throws Exception {
+    StopSignal stop = new StopSignal();
+    try (SigintHandler h = SigintHandler.install(stop, System.err)) {
+      return run(recipe, options, List.of(), stop, System.out);
+    }
+  }
+
+  /**
+   * Trains with extra listeners (a notebook's live chart) and a caller's stop signal (a kernel
+   * interrupt). Console output goes to {@code console}.
+   */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      RunOptions options,
+      List<TrainListener> extra,
+      StopSignal stop,
+      PrintStream console)
+      throws IOException {
+    String algo = recipe.training().algorithm().toLowerCase(Locale.ROOT);
+    if (!List.of("sft", "cpt", "dpo", "reward").contains(algo)) {
+      throw new IllegalArgumentException(
+          "training.algorithm: "
+              + algo
+              + " is an online RL algorithm; Training.run handles sft, cpt, dpo and reward");
+    }
+    Device device = options.device().equals("gpu") ? Device.gpu() : Device.cpu();
+    if (recipe.training().bf16() || recipe.training().fp16()) {
+      console.println(
+          "notice: training."
+              + (recipe.training().bf16() ? "bf16" : "fp16")
+              + ": true runs in float32 "
+              + (device.isGpu() ? "(bf16 compute is not wired yet)" : "on the CPU"));
+    }
+    if (recipe.training().gradientCheckpointing()) {
+      console.println(
+          "notice: training.gradient_checkpointing has no effect here (stock DJL has no"
+              + " activation recompute); memory is that of a plain backward pass");
+    }
+    long seed = recipe.training().seed();
+    try (NDManager root = NDManager.newBaseManager(device)) {
+      Setup setup = Setup.build(recipe, algo, root, console);
+      Path out = Path.of(recipe.training().outputDir());
+      TrainConfig cfg = config(recipe, algo, out);
+      List<TrainListener> listeners = new ArrayList<>();
+      listeners.add(new ConsoleProgress(console, ConsoleProgress.isTerminal()));
+      listeners.add(new MetricsJsonl());
+      listeners.add(new LossChart());
+      if (recipe.wandb() != null && recipe.wandb().enabled()) {
+        String key =
+            Credentials.system().wandbKey(recipe.wandb().apiKey()).map(f -> f.value()).orElse(null);
+        listeners.add(
+            new WandbTracker(
+                recipe.wandb().baseUrl(),
+                recipe.wandb().project(),
+                recipe.wandb().entity(),
+                recipe.wandb().name(),
+                recipe.wandb().tags(),
+                key,
+                flatConfig(recipe),
+                console));
+      }
+      listeners.addAll(extra);
+      if (options.debug()) {
+        console.println("debug: first training example, [[trained]] text marked:");
+        console.println(setup.firstExample);
+      }
+      TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop));
+      if (setup.tokenizer != null && result.reason().equals("completed")) {
+        setup.tokenizer.save(out);
+      }
+      setup.close();
+      return result;
+    }
+  }
+
+  static TrainConfig config(TrainingRecipe recipe, String algo, Path out) {
+    var t = recipe.training();
+    return TrainConfig.builder(out)
+        .algorithm(algo)
+        .learningRate(t.learningRate())
+        .schedule(LrSchedule.parse(t.lrSchedulerType()))
+        .warmupSteps(t.warmupSteps())
+        .warmupRatio(t.warmupRatio())
+        .weightDecay(t.weightDecay())
+        .gradientAccumulationSteps(t.gradientAccumulationSteps())
+        .maxGradNorm(t.maxGradNorm())
+        .numTrainEpochs(t.numTrainEpochs())
+        .maxSteps(t.maxSteps())
+        .seed(t.seed())
+        .loggingSteps(Math.max(1, t.loggingSteps()))
+        .saveSteps(t.saveSteps())
+        .evalSteps(t.evalSteps())
+        .saveTotalLimit(t.saveTotalLimit() == null ? 0 : t.saveTotalLimit())
+        .skipNonFiniteLoss(t.skipNonfiniteLoss())
+        .resumeFromCheckpoint(t.resumeFromCheckpoint())
+        .recipeYaml(maskedJson(recipe))
+        .build();
+  }
+
+  /** The recipe as JSON with every secret-looking value masked, for checkpoints. */
+  static String maskedJson(TrainingRecipe recipe) {
+    JsonElement tree = GSON.toJsonTree(recipe);
+    mask(tree);
+    return GSON.toJson(tree);
+  }
+
+  private static void mask(JsonElement e) {
+    if (e.isJsonObject()) {
+      JsonObject o = e.getAsJsonObject();
+      for (String k : new ArrayList<>(o.keySet())) {
+        if (Secrets.looksSecret(k) && !o.get(k).isJsonNull()) {
+          o.addProperty(k, Secrets.MASK);
+        } else {
+          mask(o.get(k));
+        }
+      }
+    } else if (e.isJsonArray()) {
+      e.getAsJsonArray().forEach(Training::mask);
+    }
+  }
+
+  private static Map<String, Object> flatConfig(TrainingRecipe recipe) {
+    JsonObject tree = GSON.toJsonTree(recipe).getAsJsonObject();
+    mask(tree);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String section : List.of("model", "data", "training")) {
+      JsonElement s = tree.get(section);
+      if (s != null && s.isJsonObject()) {
+        s.getAsJsonObject().entrySet().forEach(en -> out.put(en.getKey(), en.getValue()));
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ model loading
+
+  /** A loaded model, its tokenizer and where it came from. */
+  record Loaded(TransformerModel model, Tokenizer tokenizer, String source, Path adapterDir) {}
+
+  /**
+   * Loads {@code ref}: {@code tiny:<family>} (random init from {@code seed}, char-level tokenizer),
+   * a model folder or Hub id, or a PEFT adapter folder (its base model, adapter remembered).
+   */
+  static Loaded load(String ref, boolean sequenceClassification, NDManager root, long seed)
+      throws IOException {
+    if (ref.startsWith("tiny:")) {
+      String family = ref.substring(5);
+      Tokenizer tok = Tokenizers.charLevel(TINY_ALPHABET);
+      TransformerConfig c =
+          TransformerConfig.tiny(family, Tokenizers.charLevelVocabSize(TINY_ALPHABET));
+      if (sequenceClassification) {
+        c =
+            c.withArchitecture(
+                c.architecture().replace("ForCausalLM", "ForSequenceClassification"), 1);
+      }
+      return new Loaded(TransformerModel.create(c, root, DataType.FLOAT32, seed), tok, ref, null);
+    }
+    Path dir = localModel(ref);
+    Path adapter = null;
+    if (LoraModel.isAdapterDir(dir)) {
+      adapter = dir;
+      String base = LoraModel.baseModelOf(dir);
+      dir = base.startsWith("tiny:") ? null : localModel(base);
+      if (dir == null) {
+        Loaded l = load(base, sequenceClassification, root, seed);
+        return new Loaded(l.model(), l.tokenizer(), ref, adapter);
+      }
+    }
+    Tokenizer tok = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
+    if (tok == null && adapter != null && Files.isRegularFile(adapter.resolve("tokenizer.json"))) {
+      tok = Tokenizer.load(adapter);
+    }
+    if (tok == null) {
+      throw new IOException(
+          dir + " has no tokenizer.json; the trainer needs the model's tokenizer");
+    }
+    TransformerConfig c = TransformerConfig.load(dir);
+    if (sequenceClassification && !c.isSequenceClassification()) {
+      // A causal LM becomes a reward model: drop lm_head, add a fresh score head (as transformers).
+      String arch = c.architecture().replace("ForCausalLM", "ForSequenceClassification");
+      TransformerConfig sc = c.withArchitecture(arch, 1);
+      try (NDManager staging = root.newSubManager()) {
+        Map<String, NDArray> w = new LinkedHashMap<>(Safetensors.loadModelDir(dir, staging));
+        w.remove("lm_head.weight");
+        Random r = new Random(seed);
+        float[] score = new float[sc.hiddenSize()];
+        for (int i = 0; i < score.length; i++) {
+          score[i] = (float) (r.nextGaussian() * sc.initializerRange());
+        }
+        w.put(
+            "score.weight",
+            staging.create(score, new ai.djl.ndarray.types.Shape(1, sc.hiddenSize())));
+        return new Loaded(
+            TransformerModel.fromTensors(sc, w, root, DataType.FLOAT32), tok, ref, adapter);
+      }
+    }
+    return new Loaded(TransformerModel.load(dir, root, DataType.FLOAT32), tok, ref, adapter);
+  }
+
+  // ------------------------------------------------------------------ data
+
+  static List<Map<String, Object>> rows(DatasetSpec spec) throws IOException {
+    Path p = Path.of(spec.name());
+    if (Files.isRegularFile(p)) {
+      return DatasetFiles.read(p);
+    }
+    throw new IOException(
+        "data.datasets[].name: "
+            + spec.name()
+            + " is not a local .jsonl/.json/.csv/.parquet file; Hub datasets resolve through"
+            + " ai.fairl.hub once it lands (until then point at a local file)");
+  }
+
+  /** A local model folder; Hub ids resolve through ai.fairl.hub once it lands. */
+  static Path localModel(String ref) throws IOException {
+    Path p = Path.of(ref);
+    if (Files.isDirectory(p)) {
+      return p;
+    }
+    throw new IOException(
+        "model.base_model_name: "
+            + ref
+            + " is not a local model folder (nor tiny:<family>); Hub downloads resolve through"
+            + " ai.fairl.hub once it lands");
+  }
+
+  static TokenEncoder encoder(Tokenizer tok) {
+    long eos = tok.eosTokenIds().isEmpty() ? 0 : tok.eosTokenIds().get(0);
+    long pad = tok.padTokenId() >= 0 ? tok.padTokenId() : eos;
+    return new TokenEncoder() {
+      @Override
+      public long[] encode(String text) {
+        return tok.encode(text, false);
+      }
+
+      @Override
+      public long eosId() {
+        return eos;
+      }
+
+      @Override
+      public long padId() {
+        return pad;
+      }
+    };
+  }
+
+  static ChatRenderer chat(Tokenizer tok) {
+    if (tok.chatTemplate() == null) {
+      return null;
+    }
+    return (messages, gen) -> {
+      List<Map<String, Object>> m = new ArrayList<>();
+      for (ChatRenderer.Message x : messages) {
+        m.add(Tokenizer.message(x.role(), x.content()));
+      }
+      return tok.applyChatTemplate(m, gen);
+    };
+  }
+
+  static void report(List<BadRow> bad, int total, String what, PrintStream console) {
+    if (bad.isEmpty()) {
+      return;
+    }
+    StringBuilder b = new StringBuilder();
+    b.append("warning: ")
+        .append(bad.size())
+        .append(" of ")
+        .append(total)
+        .append(" ")
+        .append(what)
+        .append(" rows skipped:");
+    for (int i = 0; i < Math.min(5, bad.size()); i++) {
+      b.append("\n  ").append(bad.get(i));
+    }
+    if (bad.size() > 5) {
+      b.append("\n  ... and ").append(bad.size() - 5).append(" more");
+    }
+    console.println(b);
+  }
+
+  /** Splits off {@code fraction} of the items (at least one) as an eval set, seeded. */
+  static <T> List<List<T>> split(List<T> items, double fraction, long seed) {
+    List<T> shuffled = new ArrayList<>(items);
+    Collections.shuffle(shuffled, new Random(seed));
+    int n = Math.max(1, (int) Math.ceil(items.size() * fraction));
+    if (n >= items.size()) {
+      throw new IllegalArgumentException(
+          "training.eval_split " + fraction + " leaves no training rows of " + items.size());
+    }
+    return List.of(shuffled.subList(n, shuffled.size()), shuffled.subList(0, n));
+  }
+
+  static String marked(Example e) {
+    StringBuilder b = new StringBuilder();
+    e.segments().forEach(s -> b.append(s.trained() ? "[[" + s.text() + "]]" : s.text()));
+    return b.toString();
+  }
+
+  // ------------------------------------------------------------------ per-run objects
+
+  /** What a run trains: model(s), tokenizer, objective and sources. */
+  private static final class Setup implements AutoCloseable {
+    TransformerModel model;
+    TransformerModel reference;
+    LoraModel lora;
+    Tokenizer tokenizer;
+    TrainTask<? extends Batch> task;
+    String firstExample = "";
+
+    TrainResult run(TrainLoop loop) throws IOException {
+      return loop.run(task);
+    }
+
+    static Setup build(TrainingRecipe recipe, String algo, NDManager root, PrintStream console)
+        throws IOException {
+      Setup s = new Setup();
+      long seed = recipe.training().seed();
+      boolean reward = algo.equals("reward");
+      Model mc = recipe.model();
+      Loaded loaded = load(mc.baseModelName(), reward, root, seed);
+      s.model = loaded.model();
+      s.tokenizer = loaded.tokenizer();
+      Trainable trainable;
+      if (loaded.adapterDir() != null) {
+        s.lora = LoraModel.loadPeft(s.model, loaded.adapterDir());
+        console.println("continuing the LoRA adapter in " + loaded.adapterDir());
+        trainable = withTokenizer(s.lora, s.tokenizer);
+      } else if (mc.useLora()) {
+        if (mc.loadIn4bit()) {
+          long[] b =
+              LoraModel.quantize4bit(
+                  s.model, QuantType.parse(mc.bnb4bitQuantType()), mc.bnb4bitUseDoubleQuant());
+          console.printf(
+              Locale.ROOT,
+              "QLoRA: base projections %.1f MiB -> %.1f MiB (%s)%n",
+              b[0] / 1048576.0,
+              b[1] / 1048576.0,
+              mc.bnb4bitQuantType());
+        } else if (mc.loadIn8bit()) {
+          long[] b = LoraModel.quantize8bit(s.model);
+          console.printf(
+              Locale.ROOT,
+              "8-bit: base projections %.1f MiB -> %.1f MiB%n",
+              b[0] / 1048576.0,
+              b[1] / 1048576.0);
+        }
+        LoraConfig lc =
+            new LoraConfig(
+                mc.loraR(),
+                mc.loraAlpha(),
+                mc.loraDropout(),
+                mc.loraTargetModules(),
+                mc.loraExcludeModules(),
+                null,
+                LoraConfig.Bias.parse(mc.loraBias()));
+        s.lora = LoraModel.inject(s.model, lc, seed, mc.baseModelName());
+        long[] counts = s.lora.parameterCounts();
+        console.printf(
+            Locale.ROOT,
+            "trainable params: %,d || all params: %,d || trainable%%: %.4f%n",
+            counts[0],
+            counts[1],
+            100.0 * counts[0] / counts[1]);
+        trainable = withTokenizer(s.lora, s.tokenizer);
+      } else {
+        trainable = new FullFineTune(s.model, s.tokenizer);
+      }
+      TransformerModel policy = s.model;
+      LogitsFunction logits =
+          (ids, mask, training) -> policy.forward(ids, mask, null, null, training).logits();
+      TokenEncoder enc = encoder(s.tokenizer);
+      ChatRenderer chat = chat(s.tokenizer);
+      var data = recipe.data();
+      int maxLength = data.maxLength();
+      int bs = recipe.training().perDeviceTrainBatchSize();
+      boolean dropLast = recipe.training().dataloaderDropLast();
+      double evalSplit = recipe.training().evalSplit();
+      DatasetSpec evalSpec = recipe.training().evalDataset();
+      if (algo.equals("sft") || algo.equals("cpt")) {
+        List<TokenizedExample> train = new ArrayList<>();
+        List<TokenizedExample> eval = new ArrayList<>();
+        tokenizeSft(recipe, algo, data.datasets(), enc, chat, maxLength, train, s, console);
+        if (evalSpec != null) {
+          tokenizeSft(recipe, algo, List.of(evalSpec), enc, chat, maxLength, eval, null, console);
+        } else if (evalSplit > 0) {
+          List<List<TokenizedExample>> parts = split(train, evalSplit, seed);
+          train = new ArrayList<>(parts.get(0));
+          eval = new ArrayList<>(parts.get(1));
+        }
+        if (Boolean.TRUE.equals(recipe.training().packing())) {
+          train = Collators.pack(train, maxLength);
+        }
+        long pad = enc.padId();
+        ListSource<TokenizedExample, TokenBatch> src =
+            new ListSource<>(train, bs, l -> Collators.tokens(l, pad), seed, true, dropLast);
+        ListSource<TokenizedExample, TokenBatch> ev =
+            eval.isEmpty()
+                ? null
+                : new ListSource<>(eval, bs, l -> Collators.tokens(l, pad), seed, false, false);
+        s.task = new TrainTask<>(new SftObjective(logits), trainable, src, ev);
+      } else {
+        List<TokenizedExample[]> train = new ArrayList<>();
+        List<TokenizedExample[]> eval = new ArrayList<>();
+        tokenizePairs(data.datasets(), enc, chat, maxLength, train, s, console);
+        if (evalSpec != null) {
+          tokenizePairs(List.of(evalSpec), enc, chat, maxLength, eval, null, console);
+        } else if (evalSplit > 0) {
+          List<List<TokenizedExample[]>> parts = split(train, evalSplit, seed);
+          train = new ArrayList<>(parts.get(0));
+          eval = new ArrayList<>(parts.get(1));
+        }
+        long pad = enc.padId();
+        java.util.function.Function<List<TokenizedExample[]>, PreferenceBatch> collate =
+            l ->
+                Collators.pairs(
+                    l.stream().map(p -> p[0]).toList(), l.stream().map(p -> p[1]).toList(), pad);
+        ListSource<TokenizedExample[], PreferenceBatch> src =
+            new ListSource<>(train, bs, collate, seed, true, dropLast);
+        ListSource<TokenizedExample[], PreferenceBatch> ev =
+            eval.isEmpty() ? null : new ListSource<>(eval, bs, collate, seed, false, false);
+        Objective<PreferenceBatch> objective;
+        if (reward) {
+          ScoreFunction score =
+              (ids, mask, training) ->
+                  policy.forward(ids, mask, null, null, training).logits().squeeze(-1);
+          objective = new RewardObjective(score, 0, 0);
+        } else {
+          LogitsFunction ref;
+          if (s.lora != null) {
+            LoraModel lm = s.lora;
+            ref =
+                (ids, mask, training) -> {
+                  lm.setAdaptersEnabled(false);
+                  try {
+                    return policy.forward(ids, mask, null, null, false).logits();
+                  } finally {
+                    lm.setAdaptersEnabled(true);
+                  }
+                };
+          } else {
+            s.reference = load(mc.baseModelName(), false, root, seed).model();
+            s.reference.setRequiresGrad(false);
+            TransformerModel frozen = s.reference;
+            ref = (ids, mask, training) -> frozen.forward(ids, mask, null, null, false).logits();
+          }
+          var t = recipe.training();
+          objective =
+              new DpoObjective(
+                  logits,
+                  ref,
+                  DpoLossType.parse(t.lossType() == null ? "sigmoid" : t.lossType()),
+                  t.beta() == null ? 0.1 : t.beta(),
+                  t.labelSmoothing() == null ? 0.0 : t.labelSmoothing());
+        }
+        s.task = new TrainTask<>(objective, trainable, src, ev);
+      }
+      return s;
+    }
+
+    private static Trainable withTokenizer(LoraModel lm, Tokenizer tok) {
+      return new Trainable() {
+        @Override
+        public Map<String, NDArray> parameters() {
+          return lm.parameters();
+        }
+
+        @Override
+        public void save(Path dir) throws IOException {
+          lm.save(dir);
+          if (tok != null) {
+            tok.save(dir);
+          }
+        }
+
+        @Override
+        public void load(Path dir) throws IOException {
+          lm.load(dir);
+        }
+      };
+    }
+
+    private static void tokenizeSft(
+        TrainingRecipe recipe,
+        String algo,
+        List<DatasetSpec> specs,
+        TokenEncoder enc,
+        ChatRenderer chat,
+        int maxLength,
+        List<TokenizedExample> out,
+        Setup first,
+        PrintStream console)
+        throws IOException {
+      var data = recipe.data();
+      for (DatasetSpec spec : specs) {
+        List<Map<String, Object>> rows = rows(spec);
+        SftExamples.Result r =
+            algo.equals("cpt")
+                ? SftExamples.cpt(spec.name(), rows, spec.textColumn())
+                : SftExamples.sft(
+                    spec.name(),
+                    rows,
+                    new SftExamples.Settings(
+                        data.systemPrompt(),
+                        data.userPrompt(),
+                        data.assistantPrompt(),
+                        spec.datasetColumns()),
+                    chat);
+        List<BadRow> bad = new ArrayList<>(r.bad());
+        for (int i = 0; i < r.examples().size(); i++) {
+          TokenizedExample t = TokenizedExample.of(r.examples().get(i), enc, maxLength);
+          if (t.trainedCount() == 0) {
+            bad.add(
+                new BadRow(spec.name(), i, "no trained token left within max_length " + maxLength));
+          } else {
+            out.add(t);
+            if (first != null && first.firstExample.isEmpty()) {
+              first.firstExample = marked(r.examples().get(i));
+            }
+          }
+        }
+        report(bad, rows.size(), spec.name(), console);
+      }
+      if (out.isEmpty()) {
+        throw new IllegalArgumentException(
+            "no usable training rows in " + specs.stream().map(DatasetSpec::name).toList());
+      }
+    }
+
+    private static void tokenizePairs(
+        List<DatasetSpec> specs,
+        TokenEncoder enc,
+        ChatRenderer chat,
+        int maxLength,
+        List<TokenizedExample[]> out,
+        Setup first,
+        PrintStream console)
+        throws IOException {
+      for (DatasetSpec spec : specs) {
+        List<Map<String, Object>> rows = rows(spec);
+        PreferenceExamples.Result r =
+            PreferenceExamples.build(
+                spec.name(),
+                rows,
+                spec.promptColumn(),
+                spec.chosenColumn(),
+                spec.rejectedColumn(),
+                chat);
+        List<BadRow> bad = new ArrayList<>(r.bad());
+        for (int i = 0; i < r.pairs().size(); i++) {
+          PreferenceExamples.Pair p = r.pairs().get(i);
+          TokenizedExample c = TokenizedExample.of(p.chosen(), enc, maxLength);
+          TokenizedExample j = TokenizedExample.of(p.rejected(), enc, maxLength);
+          if (c.trainedCount() == 0 || j.trainedCount() == 0) {
+            bad.add(
+                new BadRow(spec.name(), i, "completion truncated away by max_length " + maxLength));
+          } else {
+            out.add(new TokenizedExample[] {c, j});
+            if (first != null && first.firstExample.isEmpty()) {
+              first.firstExample = marked(p.chosen()) + "\n---\n" + marked(p.rejected());
+            }
+          }
+        }
+        report(bad, rows.size(), spec.name(), console);
+      }
+      if (out.isEmpty()) {
+        throw new IllegalArgumentException(
+            "no usable preference pairs in " + specs.stream().map(DatasetSpec::name).toList());
+      }
+    }
+
+    @Override
+    public void close() {
+      if (lora != null) {
+        lora.close();
+      }
+      if (reference != null) {
+        reference.close();
+      }
+      model.close();
+    }
+  }
+}

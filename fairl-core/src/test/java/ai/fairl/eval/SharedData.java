@@ -1,0 +1,22 @@
+package ai.fairl.eval;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The benchmark data kept outside the repository (property fairl.shared.data). */
+final class SharedData {
+  private SharedData() {}
+
+  static Path dir() {
+    String p = System.getProperty("fairl.shared.data");
+    assertTrue(p != null, "system property fairl.shared.data is not set (the parent pom sets it)");
+    Path d = Path.of(p);
+    assertTrue(
+        Files.isDirectory(d.resolve("mmlu/test"))
+            && Files.isRegularFile(d.resolve("gsm8k/test.jsonl")),
+        "fairl.shared.data=" + d + " does not hold mmlu/test and gsm8k/test.jsonl");
+    return d;
+  }
+}

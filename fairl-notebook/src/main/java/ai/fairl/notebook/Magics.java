@@ -1,0 +1,226 @@
+package ai.fairl.notebook;
+
+import ai.fairl.reward.RewardFunction;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.dflib.jjava.jupyter.kernel.BaseKernel;
+import org.dflib.jjava.jupyter.kernel.display.DisplayData;
+
+/**
+ * The FAI-RL magics. Each parses its arguments, calls one plain-Java method and returns what to
+ * show; the plain-Java equivalent is named in each method's comment (STYLE.md "thin edges").
+ */
+final class Magics {
+  private Magics() {}
+
+  /** Parsed magic arguments: positionals and {@code --key value} / {@code --flag} options. */
+  record Args(List<String> positional, Map<String, String> options) {
+    static Args parse(String magic, List<String> args, Set<String> flags, Set<String> keys) {
+      List<String> pos = new ArrayList<>();
+      Map<String, String> opts = new LinkedHashMap<>();
+      for (int i = 0; i < args.size(); i++) {
+        String a = args.get(i);
+        if (a.startsWith("--")) {
+          String key = a.substring(2);
+          String value = null;
+          int eq = key.indexOf('=');
+          if (eq >= 0) {
+            value = key.substring(eq + 1);
+            key = key.substring(0, eq);
+          }
+          if (flags.contains(key) && value == null) {
+            opts.put(key, "true");
+          } else if (keys.contains(key)) {
+            if (value == null) {
+              if (i + 1 >= args.size()) {
+                throw new IllegalArgumentException(magic + ": --" + key + " needs a value");
+              }
+              value = args.get(++i);
+            }
+            opts.put(key, value);
+          } else {
+            List<String> known = new ArrayList<>();
+            flags.forEach(f -> known.add("--" + f));
+            keys.forEach(k -> known.add("--" + k + " VALUE"));
+            throw new IllegalArgumentException(
+                magic + ": unknown option --" + key + "; known: " + String.join(", ", known));
+          }
+        } else {
+          pos.add(a);
+        }
+      }
+      return new Args(pos, opts);
+    }
+
+    List<String> list(String key) {
+      String v = options.get(key);
+      return v == null || v.isBlank() ? List.of() : Arrays.asList(v.split("\\s*,\\s*"));
+    }
+  }
+
+  /**
+   * {@code %fairl_curve RUN... [--metrics loss,reward] [--svg]}; plain Java: {@link
+   * RunCurves#plot}.
+   */
+  static Object curve(BaseKernel kernel, List<String> raw) {
+    Args a = Args.parse("%fairl_curve", raw, Set.of("svg"), Set.of("metrics"));
+    var chart = RunCurves.plot(a.positional().stream().map(Path::of).toList(), a.list("metrics"));
+    return a.options().containsKey("svg")
+        ? kernel.getRenderer().renderAs(chart, "image/svg+xml")
+        : chart;
+  }
+
+  /**
+   * {@code %fairl_recipe PATH [key=value]...}: the resolved keys (value, origin, note) as a table;
+   * secrets are masked. Plain Java: {@code Fairl.recipe(path, overrides...)} then {@link
+   * #recipeTable}.
+   */
+  static Object recipe(BaseKernel kernel, List<String> raw) {
+    Args a = Args.parse("%fairl_recipe", raw, Set.of(), Set.of());
+    if (a.positional().isEmpty()) {
+      throw new IllegalArgumentException(
+          "%fairl_recipe needs a recipe path, e.g. %fairl_recipe recipes/training/grpo/tiny_arithmetic.yaml"
+              + " training.learning_rate=1e-5");
+    }
+    List<String> overrides = a.positional().subList(1, a.positional().size());
+    var resolved = ai.fairl.Fairl.recipe(a.positional().get(0), overrides.toArray(String[]::new));
+    var table = recipeTable(resolved);
+    DisplayData d = new DisplayData(table.printAll());
+    d.putHTML(TableHtml.render(table, Integer.MAX_VALUE));
+    return d;
+  }
+
+  /** A resolved recipe's settings as a table: key, value (secrets masked), origin, note. */
+  static tech.tablesaw.api.Table recipeTable(ai.fairl.recipe.Resolved<?> resolved) {
+    var key = tech.tablesaw.api.StringColumn.create("key");
+    var value = tech.tablesaw.api.StringColumn.create("value");
+    var origin = tech.tablesaw.api.StringColumn.create("origin");
+    var note = tech.tablesaw.api.StringColumn.create("note");
+    // paths relative to the working directory, so saved notebooks carry no absolute paths
+    String cwd = Path.of("").toAbsolutePath() + java.io.File.separator;
+    for (ai.fairl.recipe.Setting s : resolved.settings()) {
+      key.append(s.key());
+      value.append(String.valueOf(s.shownValue()).replace(cwd, ""));
+      origin.append(s.origin() == null ? "" : s.origin().replace(cwd, ""));
+      note.append(s.note() == null ? "" : s.note().replace(cwd, ""));
+    }
+    var t =
+        tech.tablesaw.api.Table.create(
+            resolved.source().replace(cwd, ""), key, value, origin, note);
+    for (String n : resolved.notices()) {
+      System.out.println(n);
+    }
+    return t;
+  }
+
+  /** {@code %fairl_memory}; plain Java: {@code MemoryReport.now().table()}. */
+  static Object memory(BaseKernel kernel, List<String> raw) {
+    Args.parse("%fairl_memory", raw, Set.of(), Set.of());
+    return MemoryReport.now().table();
+  }
+
+  /**
+   * {@code %%fairl_reward NAME --samples FILE.jsonl | --var VARIABLE}; the body is a Java
+   * expression of type {@link RewardFunction} (a lambda or {@code new MyReward()}). Declares {@code
+   * NAME} in the notebook, scores the samples and registers the reward for the next GRPO run. Plain
+   * Java: {@link RewardTrial#score} and {@link RewardTrial#register}.
+   */
+  static Object reward(BaseKernel kernel, List<String> raw, String body) {
+    Args a = Args.parse("%%fairl_reward", raw, Set.of(), Set.of("samples", "var"));
+    if (a.positional().size() != 1) {
+      throw new IllegalArgumentException(
+          "%%fairl_reward takes one name, e.g. %%fairl_reward short_answers --samples s.jsonl;"
+              + " got "
+              + a.positional());
+    }
+    String name = a.positional().get(0);
+    if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException(
+          "%%fairl_reward: the name must be a Java identifier, got " + name);
+    }
+    String expr = body.strip();
+    while (expr.endsWith(";")) {
+      expr = expr.substring(0, expr.length() - 1).strip();
+    }
+    if (expr.isEmpty()) {
+      throw new IllegalArgumentException(
+          "%%fairl_reward: the cell body must be a RewardFunction expression, e.g."
+              + " (prompts, completions, columns) -> new double[completions.size()]");
+    }
+    kernel.evalRaw("ai.fairl.reward.RewardFunction " + name + " = (" + expr + ");");
+    Object fn = kernel.evalRaw(name);
+    if (!(fn instanceof RewardFunction rf)) {
+      throw new IllegalStateException(
+          "%%fairl_reward: " + name + " did not evaluate to a RewardFunction");
+    }
+    RewardFunction named = named(name, rf);
+    List<Map<String, Object>> samples;
+    if (a.options().containsKey("samples")) {
+      samples = RewardTrial.readSamples(Path.of(a.options().get("samples")));
+    } else if (a.options().containsKey("var")) {
+      Object v = kernel.evalRaw(a.options().get("var"));
+      samples = asSamples(a.options().get("var"), v);
+    } else {
+      throw new IllegalArgumentException(
+          "%%fairl_reward: give samples to try it on: --samples FILE.jsonl (lines with"
+              + " \"completion\", optional \"prompt\" and columns) or --var NAME (a List<Map>)");
+    }
+    var table = RewardTrial.score(named, samples);
+    RewardTrial.register(name, named);
+    System.out.println(
+        "reward "
+            + name
+            + " registered for the next GRPO run from this notebook ("
+            + samples.size()
+            + " samples scored)");
+    return table;
+  }
+
+  private static RewardFunction named(String name, RewardFunction fn) {
+    return new RewardFunction() {
+      @Override
+      public double[] score(
+          List<String> prompts, List<String> completions, List<Map<String, Object>> columns) {
+        return fn.score(prompts, completions, columns);
+      }
+
+      @Override
+      public String name() {
+        return name;
+      }
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> asSamples(String var, Object v) {
+    if (v instanceof List<?> list && list.stream().allMatch(e -> e instanceof Map)) {
+      return (List<Map<String, Object>>) v;
+    }
+    throw new IllegalArgumentException(
+        "%%fairl_reward --var "
+            + var
+            + ": expected a List<Map<String, Object>>, got "
+            + (v == null ? "null" : v.getClass().getName()));
+  }
+
+  /** A magic whose core API has not landed in this build: a clear error naming what is missing. */
+  static Object notAvailable(String magic, String needs, String plainJava) {
+    throw new UnsupportedOperationException(
+        magic
+            + " is not available in this build: it needs "
+            + needs
+            + ", which has not been merged yet. Plain-Java equivalent once it lands: "
+            + plainJava);
+  }
+
+  static DisplayData markdown(String md) {
+    DisplayData d = new DisplayData(md);
+    d.putMarkdown(md);
+    return d;
+  }
+}

@@ -1,0 +1,64 @@
+package ai.fairl.notebook;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Memory of the kernel process: Java heap, off-heap direct buffers, and the process's resident set
+ * (current and peak, {@code VmRSS}/{@code VmHWM} from {@code /proc/self/status}; native tensors
+ * live there). What {@code %fairl_memory} shows, as plain Java: {@code MemoryReport.now().table()}.
+ */
+public record MemoryReport(
+    long heapUsed, long heapMax, long directBuffers, long residentNow, long residentPeak) {
+
+  public static MemoryReport now() {
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    long direct = 0;
+    for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      direct += Math.max(0, b.getMemoryUsed());
+    }
+    return new MemoryReport(
+        heap.getUsed(), heap.getMax(), direct, procStatus("VmRSS:"), procStatus("VmHWM:"));
+  }
+
+  /** Kibibytes from a {@code /proc/self/status} line, as bytes; -1 where there is no /proc. */
+  static long procStatus(String key) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(key)) {
+          return Long.parseLong(line.substring(key.length()).replace("kB", "").strip()) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  public Table table() {
+    StringColumn what = StringColumn.create("memory");
+    DoubleColumn mib = DoubleColumn.create("MiB");
+    add(what, mib, "Java heap used", heapUsed);
+    add(what, mib, "Java heap max (-Xmx)", heapMax);
+    add(what, mib, "direct buffers", directBuffers);
+    add(what, mib, "process resident (VmRSS)", residentNow);
+    add(what, mib, "process peak resident (VmHWM)", residentPeak);
+    return Table.create("kernel memory", what, mib);
+  }
+
+  private static void add(StringColumn what, DoubleColumn mib, String name, long bytes) {
+    what.append(name);
+    if (bytes < 0) {
+      mib.appendMissing();
+    } else {
+      mib.append(Math.round(bytes / 1048576.0 * 10) / 10.0);
+    }
+  }
+}

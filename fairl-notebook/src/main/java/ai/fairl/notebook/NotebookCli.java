@@ -1,0 +1,218 @@
+package ai.fairl.notebook;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code fairl notebook install|run}.
+ *
+ * <pre>
+ * install [--user | --sys-prefix | --prefix P] [--name fairl-java] [--display-name TEXT]
+ *         [--classpath CP] [--jvm-opt OPT]...
+ * run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-f params.yaml] [--cwd DIR] [--log-output]
+ *     [--kernel NAME] [--start-timeout S] [--execution-timeout S]
+ * </pre>
+ *
+ * <p>Exit codes: 0 success, 1 a cell failed (the output notebook shows the error in place), 2 bad
+ * arguments, 138 the kernel could not start or died (papermill's code for a dead kernel).
+ */
+public final class NotebookCli {
+  private NotebookCli() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      usage(out);
+      return args.length == 0 ? 2 : 0;
+    }
+    List<String> rest = List.of(args).subList(1, args.length);
+    try {
+      return switch (args[0]) {
+        case "install" -> install(rest, out);
+        case "run" -> runNotebook(rest, out, err);
+        default ->
+            throw new UsageException("unknown command '" + args[0] + "'; use install or run");
+      };
+    } catch (UsageException e) {
+      err.println("fairl notebook: " + e.getMessage());
+      err.println("hint: fairl notebook --help");
+      return 2;
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("fairl notebook: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  private static int install(List<String> args, PrintStream out) throws IOException {
+    String where = "--user";
+    String prefix = null;
+    String name = FairlKernel.KERNEL_NAME;
+    String display = "FAI-RL (Java)";
+    String classpath = System.getenv("FAIRL_CLASSPATH");
+    List<String> jvmOpts = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--user", "--sys-prefix" -> where = a;
+        case "--prefix" -> {
+          where = a;
+          prefix = value(args, ++i, a);
+        }
+        case "--name" -> name = value(args, ++i, a);
+        case "--display-name" -> display = value(args, ++i, a);
+        case "--classpath" -> classpath = value(args, ++i, a);
+        case "--jvm-opt" -> jvmOpts.add(value(args, ++i, a));
+        default -> throw new UsageException("install: unknown argument " + a);
+      }
+    }
+    List<String> argv = KernelSpecs.ownKernelArgv(jvmOpts, classpath);
+    Path target;
+    if (where.equals("--sys-prefix")) {
+      Path tmp = Files.createTempDirectory("fairl-kernelspec-").resolve(name);
+      KernelSpecs.writeSpec(tmp, display, argv);
+      String jupyter = System.getenv().getOrDefault("JUPYTER", "jupyter");
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  jupyter, "kernelspec", "install", "--sys-prefix", "--name", name, tmp.toString())
+              .inheritIO();
+      int rc;
+      try {
+        rc = pb.start().waitFor();
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "--sys-prefix needs the environment's 'jupyter' command (set JUPYTER=/path/to/jupyter): "
+                + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return 1;
+      }
+      if (rc != 0) {
+        throw new IllegalArgumentException(
+            "'" + jupyter + " kernelspec install --sys-prefix' failed with exit code " + rc);
+      }
+      out.println("installed kernelspec " + name + " (--sys-prefix)");
+      return 0;
+    }
+    Path data =
+        where.equals("--prefix")
+            ? Path.of(prefix).toAbsolutePath().resolve("share/jupyter")
+            : KernelSpecs.userDataDir();
+    target = data.resolve("kernels").resolve(name);
+    KernelSpecs.writeSpec(target, display, argv);
+    out.println("installed kernelspec " + name + " in " + target);
+    return 0;
+  }
+
+  private static int runNotebook(List<String> args, PrintStream out, PrintStream err)
+      throws IOException {
+    List<String> pos = new ArrayList<>();
+    Map<String, Object> yaml = new LinkedHashMap<>();
+    Map<String, Object> cli = new LinkedHashMap<>();
+    Path cwd = null;
+    boolean logOutput = false;
+    String kernel = null;
+    Duration start = Duration.ofSeconds(60);
+    Duration exec = Duration.ofHours(24);
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "-p", "--parameters" -> {
+          String n = value(args, ++i, a);
+          cli.put(n, Parameters.infer(value(args, ++i, a + " " + n)));
+        }
+        case "-r", "--parameters_raw" -> {
+          String n = value(args, ++i, a);
+          cli.put(n, value(args, ++i, a + " " + n));
+        }
+        case "-f", "--parameters_file" ->
+            yaml.putAll(Parameters.readYaml(Path.of(value(args, ++i, a))));
+        case "--cwd" -> cwd = Path.of(value(args, ++i, a));
+        case "--log-output" -> logOutput = true;
+        case "--kernel", "-k" -> kernel = value(args, ++i, a);
+        case "--start-timeout" -> start = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+        case "--execution-timeout" ->
+            exec = Duration.ofSeconds(Long.parseLong(value(args, ++i, a)));
+        default -> {
+          if (a.startsWith("-") && !a.equals("-")) {
+            throw new UsageException("run: unknown option " + a);
+          }
+          pos.add(a);
+        }
+      }
+    }
+    if (pos.size() != 2) {
+      throw new UsageException("run needs IN.ipynb and OUT.ipynb, got " + pos);
+    }
+    Path in = Path.of(pos.get(0));
+    if (!Files.isRegularFile(in)) {
+      throw new IllegalArgumentException("input notebook not found: " + in);
+    }
+    if (cwd != null && !Files.isDirectory(cwd)) {
+      throw new IllegalArgumentException("--cwd " + cwd + " is not a directory");
+    }
+    Map<String, Object> params = new LinkedHashMap<>(yaml);
+    params.putAll(cli);
+    List<String> argv =
+        kernel == null
+            ? KernelSpecs.ownKernelArgv(jvmOptsFromEnv(), System.getenv("FAIRL_CLASSPATH"))
+            : KernelSpecs.installedArgv(kernel);
+    NotebookRunner.Result r =
+        NotebookRunner.run(
+            new NotebookRunner.Options(
+                in, Path.of(pos.get(1)), params, cwd, logOutput, argv, start, exec),
+            err);
+    if (r.exitCode() == 1) {
+      err.println(
+          "fairl notebook run: cell "
+              + (r.failedCell() + 1)
+              + " failed: "
+              + r.error()
+              + "\nthe output notebook shows the error in place: "
+              + pos.get(1));
+    } else if (r.exitCode() != 0) {
+      err.println("fairl notebook run: " + r.error());
+    }
+    return r.exitCode();
+  }
+
+  private static List<String> jvmOptsFromEnv() {
+    String opts = System.getenv("FAIRL_KERNEL_OPTS");
+    return opts == null || opts.isBlank() ? List.of() : List.of(opts.strip().split("\\s+"));
+  }
+
+  private static String value(List<String> args, int i, String option) {
+    if (i >= args.size()) {
+      throw new UsageException(option + " needs a value");
+    }
+    return args.get(i);
+  }
+
+  private static void usage(PrintStream out) {
+    out.println(
+        String.join(
+            "\n",
+            "usage: fairl notebook install [--user | --sys-prefix | --prefix P] [--name NAME]",
+            "                              [--display-name TEXT] [--classpath CP] [--jvm-opt OPT]...",
+            "       fairl notebook run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-r NAME RAW]...",
+            "                          [-f params.yaml] [--cwd DIR] [--log-output] [--kernel NAME]",
+            "                          [--start-timeout S] [--execution-timeout S]",
+            "run follows papermill: parameters go into an injected-parameters cell after the cell",
+            "tagged 'parameters'; the run stops at the first error (exit 1) and OUT shows it."));
+  }
+
+  static final class UsageException extends IllegalArgumentException {
+    UsageException(String m) {
+      super(m);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the self-contained distribution for Linux x86-64 hosts without Java:
+#   target/fairl-<version>-linux-x86_64.tar.gz
+# holding a jlink'd Java runtime (runtime/), the jars (lib/), the launchers (bin/), the native
+# sources (fairl-native/), recipes, configs, notebooks and docs. DJL's 112 MB CPU libtorch jar is
+# left out: on the target host `fairl native build` compiles the JNI against the PyTorch already
+# installed there. fastutil and icu4j are shrunk to the classes reachable from the other jars, and
+# the tokenizers jar keeps only its Linux x86-64 native library. Fails if the archive exceeds 60 MB.
+#
+# Needs: a built tree (mvn -B package -DskipTests) and a JDK >= 17 with jlink (JLINK_JDK, default the
+# Temurin 25 JDK under /usr/lib/jvm, else JAVA_HOME).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LIMIT_MB="${FAIRL_DIST_LIMIT_MB:-60}"
+VERSION="$(mvn -B -q -o help:evaluate -Dexpression=project.version -DforceStdout 2>/dev/null || true)"
+[[ "$VERSION" =~ ^[0-9] ]] || VERSION="$(grep -m1 -A0 "<version>" fairl-core/pom.xml | sed "s:.*<version>\(.*\)</version>.*:\1:")"
+LIB_SRC=fairl-notebook/target/lib
+[[ -d "$LIB_SRC" && -n "$(ls fairl-notebook/target/fairl-notebook-*.jar 2>/dev/null)" ]] || {
+  echo "dist: the jars are not built. Run: mvn -B -q package -DskipTests" >&2; exit 2; }
+
+JDK="${JLINK_JDK:-}"
+if [[ -z "$JDK" ]]; then
+  for c in /usr/lib/jvm/temurin-25-jdk-amd64 "${JAVA_HOME:-}"; do
+    [[ -n "$c" && -x "$c/bin/jlink" ]] && { JDK="$c"; break; }
+  done
+fi
+[[ -n "$JDK" && -x "$JDK/bin/jlink" ]] || { echo "dist: no JDK with jlink found; set JLINK_JDK" >&2; exit 2; }
+
+NAME="fairl-$VERSION-linux-x86_64"
+STAGE="target/dist/$NAME"
+rm -rf target/dist && mkdir -p "$STAGE/lib"
+
+echo "dist: jlink runtime from $JDK"
+"$JDK/bin/jlink" --output "$STAGE/runtime" \
+  --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.sql,java.xml,jdk.compiler,jdk.jshell,jdk.jdi,jdk.unsupported,jdk.zipfs,jdk.charsets,jdk.crypto.ec,jdk.management \
+  --strip-debug --no-man-pages --no-header-files --compress=zip-0
+# zip-0 here and gzip over the whole archive is smaller than zip-9 inside the image.
+# ct.sym only serves javac --release; JShell compiles against the runtime itself.
+rm -f "$STAGE/runtime/lib/ct.sym"
+if command -v strip >/dev/null; then find "$STAGE/runtime" -name "*.so" -exec strip --strip-unneeded {} \; ; fi
+
+echo "dist: jars"
+others=()
+for j in "$LIB_SRC"/*.jar fairl-notebook/target/fairl-notebook-"$VERSION".jar; do
+  case "$(basename "$j")" in
+    # DJL's CPU libtorch and its prebuilt JNI: the host's PyTorch and fairl-native replace them.
+    pytorch-native-cpu-*|pytorch-jni-*) ;;
+    # XChart's PDF export only.
+    pdfbox-*|fontbox-*|graphics2d-*) ;;
+    fastutil-*|icu4j-*|guava-*|commons-math3-*|tokenizers-*) ;;
+    *) cp "$j" "$STAGE/lib/"; others+=("$j") ;;
+  esac
+done
+JDEPS="$JDK/bin/jdeps"
+for big in "$LIB_SRC"/fastutil-*.jar "$LIB_SRC"/guava-*.jar "$LIB_SRC"/commons-math3-*.jar; do
+  python3 scripts/minimize-jar.py "$JDEPS" "$big" "$STAGE/lib/$(basename "$big")" "${others[@]}"
+done
+icu="$(ls "$LIB_SRC"/icu4j-*.jar)"
+python3 scripts/minimize-jar.py --drop-resources com/ibm/icu/impl/data/ "$JDEPS" "$icu" \
+  "$STAGE/lib/$(basename "$icu")" "${others[@]}"
+tok="$(ls "$LIB_SRC"/tokenizers-*.jar)"
+cp "$tok" "$STAGE/lib/"
+zip -q -d "$STAGE/lib/$(basename "$tok")" 'native/lib/osx-*' 'native/lib/win-*' 'native/lib/linux-aarch64/*' >/dev/null 2>&1 || true
+
+echo "dist: launchers, native sources, recipes, docs"
+[[ -d bin ]] || { echo "dist: bin/ launchers missing" >&2; exit 2; }
+cp -r bin "$STAGE/"
+for d in fairl-native recipes configs notebooks docs; do [[ -d "$d" ]] && cp -r "$d" "$STAGE/"; done
+cp README.md LICENSE NOTICE "$STAGE/"
+rm -rf "$STAGE/fairl-native/build"
+echo "$VERSION $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > "$STAGE/VERSION"
+
+tar -C target/dist -czf "target/$NAME.tar.gz" "$NAME"
+bytes=$(stat -c %s "target/$NAME.tar.gz")
+mb=$(( (bytes + 1048575) / 1048576 ))
+echo "dist: target/$NAME.tar.gz ${mb} MB (limit ${LIMIT_MB} MB)"
+if (( mb > LIMIT_MB )); then
+  echo "dist: archive is over the ${LIMIT_MB} MB limit" >&2
+  du -sh "$STAGE"/* "$STAGE/lib"/* | sort -h | tail -12 >&2
+  exit 1
+fi
