@@ -95,13 +95,6 @@ public record Evaluation(
     @Key(def = "8", origin = Origin.OURS, allowed = ">= 1", doc = "Local models: batch size.")
         int batchSize,
     @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed,
-    @Key(
-            origin = Origin.FAIRL,
-            doc =
-                "Hosted endpoints: a Java class implementing ai.fairl.infer.HostedLlmHook (request"
-                    + " body, headers, response parsing, URL), as FAI-RL's hosted_llm_config; add"
-                    + " its jar with --classpath.")
-        String hostedLlmConfig,
     @Key(def = "8", origin = Origin.OURS, allowed = "1 .. 256", doc = "API: concurrent requests.")
         int apiConcurrency,
     @Key(
@@ -111,15 +104,7 @@ public record Evaluation(
             doc = "API: retries on 429, 5xx and timeouts (exponential backoff, Retry-After).")
         int apiMaxRetries,
     @Key(def = "120", origin = Origin.OURS, allowed = "> 0", doc = "API: seconds per request.")
-        double apiTimeoutSeconds,
-    @Key(
-            def = "0",
-            origin = Origin.OURS,
-            allowed = "0 .. 5 (MMLU), 0 .. 25 (GSM8K)",
-            doc =
-                "Examples before each question, lm-evaluation-harness style (MMLU: dev split;"
-                    + " GSM8K: train split); needs an empty system_prompt.")
-        int numFewshot) {
+        double apiTimeoutSeconds) {
 
   public Evaluation {
     modelPaths = modelPaths == null ? null : List.copyOf(modelPaths);

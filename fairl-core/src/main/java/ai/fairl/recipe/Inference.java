@@ -81,13 +81,6 @@ public record Inference(
             doc = "Local models: rows generated together (FAI-RL: one at a time).")
         int batchSize,
     @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed,
-    @Key(
-            origin = Origin.FAIRL,
-            doc =
-                "Hosted endpoints: a Java class implementing ai.fairl.infer.HostedLlmHook (request"
-                    + " body, headers, response parsing, URL), as FAI-RL's hosted_llm_config; add"
-                    + " its jar with --classpath.")
-        String hostedLlmConfig,
     @Key(def = "8", origin = Origin.OURS, allowed = "1 .. 256", doc = "API: concurrent requests.")
         int apiConcurrency,
     @Key(
