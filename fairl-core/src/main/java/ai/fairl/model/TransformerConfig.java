@@ -496,7 +496,9 @@ public record TransformerConfig(
     o.addProperty("num_hidden_layers", numLayers);
     o.addProperty("num_attention_heads", numHeads);
     o.addProperty("num_key_value_heads", numKvHeads);
-    o.addProperty("head_dim", headDim);
+    if (!modelType.equals("qwen2") || headDim != hiddenSize / numHeads) {
+      o.addProperty("head_dim", headDim); // Qwen2Config has no head_dim unless it differs
+    }
     o.addProperty("hidden_act", "silu");
     o.addProperty("rope_theta", ropeTheta);
     if (ropeScaling != null) {
