@@ -13,6 +13,14 @@ import java.util.function.Function;
 /**
  * Loads FAI-RL recipes: YAML 1.2 file, then {@code key=value} overrides, then validation into
  * records. All problems are a {@link RecipeException} naming the file, line, key and fix.
+ *
+ * <p>Where this departs from FAI-RL ({@code core/config.py}, {@code utils/recipe_overrides.py}):
+ * YAML 1.2 instead of PyYAML's 1.1 ({@code 3e-4} is a number); an explicit {@code null} means the
+ * default rather than Python's None; types are checked ({@code "false"} in quotes is an error, not
+ * a truthy string); overrides parse lowercase booleans and list indexes (B6); keys of features this
+ * port lacks are errors instead of being passed on; defaults FAI-RL left to TRL or transformers are
+ * filled in and shown with their origin; relative recipe, dataset and DeepSpeed paths fall back to
+ * the install root so shipped recipes work from any directory.
  */
 public final class Recipes {
   private Recipes() {}

@@ -96,4 +96,25 @@ class AlgorithmDefaultsTest {
     assertTrue(r.setting("training.dataloader_pin_memory").note().startsWith("no effect here: "));
     assertTrue(r.render().contains("no effect here: no CUDA data loader"));
   }
+
+  @Test
+  void faiRlRewardNamesAreAccepted() {
+    Resolved<TrainingRecipe> r =
+        with(
+            "grpo",
+            "training.reward_functions=[exact_match_reward_func,"
+                + " 'trainers.rewards.format_rewards:structured_xml_reward_func', digit]");
+    assertEquals(3, r.recipe().rewardNames().size());
+    Resolved<TrainingRecipe> local =
+        with(
+            "grpo",
+            "local_reward_function={function:"
+                + " 'trainers.rewards.accuracy_rewards:exact_match_reward_func'}");
+    assertEquals("exact_match", local.recipe().localRewardFunction().function());
+    assertTrue(
+        local
+            .setting("local_reward_function.function")
+            .note()
+            .contains("built-in reward exact_match"));
+  }
 }
