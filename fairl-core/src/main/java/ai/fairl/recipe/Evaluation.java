@@ -137,6 +137,12 @@ public record Evaluation(
         "evaluation.method: loglikelihood works for multiple choice (MMLU), not GSM8K",
         "set evaluation.method: generate for GSM8K");
     Check.require(
+        !(method.equals("loglikelihood") && systemPrompt != null && !systemPrompt.isEmpty()),
+        "evaluation.system_prompt",
+        "evaluation.method: loglikelihood scores the lm-evaluation-harness prompt, so"
+            + " evaluation.system_prompt must be empty",
+        "remove evaluation.system_prompt (or set it to \"\"), or use evaluation.method: generate");
+    Check.require(
         !s3UploadResults,
         "evaluation.s3_upload_results",
         "evaluation.s3_upload_results: true is not supported (no S3 upload)",

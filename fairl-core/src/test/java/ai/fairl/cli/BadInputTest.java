@@ -203,6 +203,13 @@ class BadInputTest {
     c.add(train("dpo_loss_type", edit("algorithm: grpo", "algorithm: dpo\n  loss_type: dapo")));
     c.add(train("empty_recipe", ""));
     c.add(
+        new Case(
+            "loglikelihood_with_prompt",
+            "fai-rl-eval",
+            "evaluation:\n  model: tiny:llama\n  method: loglikelihood\n  system_prompt: \"Q: {question}\"\n",
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
         train(
             "no_room_for_completions",
             edit(

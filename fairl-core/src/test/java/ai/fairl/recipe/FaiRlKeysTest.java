@@ -252,6 +252,11 @@ class FaiRlKeysTest {
     assertTrue(e.getMessage().contains("unknown key 'training.learnin_rate'"), e.getMessage());
   }
 
+  static final String TRAIN_BASE =
+      "model: {base_model_name: tiny:llama}\n"
+          + "data: {datasets: [{name: openai/gsm8k}]}\n"
+          + "training: {algorithm: grpo, output_dir: out}\n";
+
   @Test
   void visionKeysWithAValueAreErrorsNamingTheKey() {
     for (String k :
