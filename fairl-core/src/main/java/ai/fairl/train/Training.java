@@ -222,7 +222,9 @@ public final class Training {
       Tokenizer tok = Tokenizers.charLevel(Models.TINY_ALPHABET);
       TransformerConfig c = Models.tinyConfig(ref.substring(5).toLowerCase(Locale.ROOT));
       if (sequenceClassification) {
-        c = c.withArchitecture(c.architecture().replace("ForCausalLM", "ForSequenceClassification"), 1);
+        c =
+            c.withArchitecture(
+                c.architecture().replace("ForCausalLM", "ForSequenceClassification"), 1);
       }
       return new Loaded(TransformerModel.create(c, root, DataType.FLOAT32, seed), tok, ref, null);
     }
