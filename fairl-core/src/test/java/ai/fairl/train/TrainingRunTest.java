@@ -115,7 +115,7 @@ class TrainingRunTest {
   }
 
   @Test
-  void qloraSftRuns(@TempDir Path dir) throws Exception {
+  void qloraSftWithPackingRuns(@TempDir Path dir) throws Exception {
     TrainResult r =
         run(
             recipe(
@@ -124,6 +124,7 @@ class TrainingRunTest {
                 "training.max_steps=2",
                 "model.use_lora=true",
                 "model.load_in_4bit=true",
+                "training.packing=true",
                 "model.lora_target_modules=[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]"),
             List.of(),
             null);
