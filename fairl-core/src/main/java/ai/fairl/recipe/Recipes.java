@@ -237,4 +237,37 @@ public final class Recipes {
         ? "fai-rl-inference"
         : c == EvaluationRecipe.class ? "fai-rl-eval" : "fai-rl-train";
   }
+
+  /**
+   * A recipe record as nested maps with the recipe's own (snake_case) keys, secrets as {@code ***}:
+   * for W&B config, checkpoint metadata, JSON. Null values are kept.
+   */
+  public static Map<String, Object> toMaskedMap(Record recipe) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (java.lang.reflect.RecordComponent c : recipe.getClass().getRecordComponents()) {
+      Object v;
+      try {
+        v = c.getAccessor().invoke(recipe);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      String key = Binder.keyName(c);
+      Key k = c.getAnnotation(Key.class);
+      boolean secret = (k != null && k.secret()) || Secrets.looksSecret(key);
+      out.put(key, secret && v != null ? Secrets.MASK : masked(v));
+    }
+    return out;
+  }
+
+  private static Object masked(Object v) {
+    if (v instanceof Record r) {
+      return toMaskedMap(r);
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new java.util.ArrayList<>();
+      l.forEach(x -> out.add(masked(x)));
+      return out;
+    }
+    return Secrets.redactPlain(v);
+  }
 }

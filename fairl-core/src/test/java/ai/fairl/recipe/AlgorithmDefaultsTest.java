@@ -117,4 +117,22 @@ class AlgorithmDefaultsTest {
             .note()
             .contains("built-in reward exact_match"));
   }
+
+  @Test
+  void maskedMapUsesRecipeKeysAndHidesSecrets() {
+    Resolved<TrainingRecipe> r =
+        with(
+            "grpo",
+            "wandb.api_key=secret-1",
+            "reward_api={endpoint: 'https://r.example/s', headers: {Authorization: 'Bearer x'}}");
+    Map<String, Object> m = Recipes.toMaskedMap(r.recipe());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> training = (Map<String, Object>) m.get("training");
+    assertEquals(1.0e-6, training.get("learning_rate"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> wandb = (Map<String, Object>) m.get("wandb");
+    assertEquals("***", wandb.get("api_key"));
+    assertTrue(
+        !m.toString().contains("secret-1") && !m.toString().contains("Bearer x"), m.toString());
+  }
 }
