@@ -224,17 +224,21 @@ public final class Demo {
           TransformerConfig.tiny(
               "llama", Tokenizers.charLevelVocabSize(alphabet.toString()), s.hidden(), s.layers());
       Path sftModel = s.outputDir().resolve("sft-model");
-      int sftSteps;
-      double sftLoss;
-      try (TransformerModel model = TransformerModel.create(cfg, root, DataType.FLOAT32, 42)) {
-        model.setRequiresGrad(true);
-        TrainResult sft = sft(model, tok, sftTrain, sftVal, s, log);
-        sftSteps = sft.step();
-        Map<String, Double> lastEval = sft.evalHistory().get(sft.evalHistory().size() - 1);
-        sftLoss = lastEval.get("eval_loss");
-        Files.createDirectories(sftModel);
-        model.save(sftModel);
-      }
+      int sftSteps = 0;
+      double sftLoss = Double.NaN;
+      if (Boolean.getBoolean("fairl.demo.reuseSft")
+          && Files.exists(sftModel.resolve("config.json"))) {
+        log.println("reusing the SFT warm-up in " + sftModel + " (-Dfairl.demo.reuseSft=true)");
+      } else
+        try (TransformerModel model = TransformerModel.create(cfg, root, DataType.FLOAT32, 42)) {
+          model.setRequiresGrad(true);
+          TrainResult sft = sft(model, tok, sftTrain, sftVal, s, log);
+          sftSteps = sft.step();
+          Map<String, Double> lastEval = sft.evalHistory().get(sft.evalHistory().size() - 1);
+          sftLoss = lastEval.get("eval_loss");
+          Files.createDirectories(sftModel);
+          model.save(sftModel);
+        }
       int maxNew =
           GrpoTraining.config(Recipes.training(recipePath, s.grpoOverrides(), ctx).recipe())
               .maxCompletionLength();
@@ -449,7 +453,13 @@ public final class Demo {
     m.put("grpo", seeds);
     m.put("mean_gain_points_sampled", o.meanGainPoints());
     m.put("seconds", o.seconds());
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(m));
+    Files.writeString(
+        file,
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create()
+            .toJson(m));
   }
 
   static double mean(double[] x) {
