@@ -285,10 +285,13 @@ public final class Evaluation {
                 out.size(), q.subject(), columns(spec, row), prompt, q.choices().size(), truth));
       }
     } else {
-      List<Gsm8kQuestion> all = BenchmarkData.gsm8k(spec.datasetName(), spec.datasetSplit());
+      String subset = spec.datasetSubset() == null ? "main" : spec.datasetSubset();
+      List<Gsm8kQuestion> all =
+          BenchmarkData.gsm8k(spec.datasetName(), subset, spec.datasetSplit());
       List<Gsm8kQuestion> shots =
           spec.numFewshot() > 0
-              ? BenchmarkData.gsm8k(spec.datasetName(), "train").subList(0, spec.numFewshot())
+              ? BenchmarkData.gsm8k(spec.datasetName(), subset, "train")
+                  .subList(0, spec.numFewshot())
               : List.of();
       int n = spec.maxExamples() > 0 ? Math.min(spec.maxExamples(), all.size()) : all.size();
       for (int i = 0; i < n; i++) {
