@@ -25,6 +25,13 @@ public record Inference(
             doc = "API wire format; `auto` detects it from api_endpoint as FAI-RL does.")
         String provider,
     @Key(
+            origin = Origin.OURS,
+            doc =
+                "Hosted-API hook: a Java class implementing `ai.fairl.infer.HostedLlmHook` (request,"
+                    + " response, headers, URL), on the classpath (`--classpath`); FAI-RL's"
+                    + " equivalent is its `utils/hosted_llm_config.py` module.")
+        String hostedLlmConfig,
+    @Key(
             def = "Roblox/FAI-RL-inference-dataset",
             doc = "Hub dataset id, or a local .csv/.jsonl file.")
         String datasetName,
@@ -74,13 +81,6 @@ public record Inference(
             doc = "Local models: rows generated together (FAI-RL: one at a time).")
         int batchSize,
     @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed,
-    @Key(
-            origin = Origin.FAIRL,
-            doc =
-                "Hosted endpoints: a Java class implementing ai.fairl.infer.HostedLlmHook (request"
-                    + " body, headers, response parsing, URL), as FAI-RL's hosted_llm_config; add"
-                    + " its jar with --classpath.")
-        String hostedLlmConfig,
     @Key(def = "8", origin = Origin.OURS, allowed = "1 .. 256", doc = "API: concurrent requests.")
         int apiConcurrency,
     @Key(

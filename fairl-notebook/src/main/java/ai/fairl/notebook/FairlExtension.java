@@ -44,22 +44,8 @@ public final class FairlExtension implements Extension {
     m.registerLineMagic("fairl_memory", Magics::memory);
     m.registerCellMagic("fairl_reward", Magics::reward);
     m.registerLineMagic("fairl_recipe", Magics::recipe);
-    m.registerCellMagic(
-        "fairl_train",
-        (k, args, body) ->
-            Magics.notAvailable(
-                "%%fairl_train",
-                "ai.fairl.train's training entry point (Fairl.train)",
-                "Fairl.train(recipe, Notebook.stopSignal(), new TrainingDisplay())"));
-    m.registerLineMagic(
-        "fairl_eval",
-        (k, args) ->
-            Magics.notAvailable(
-                "%fairl_eval", "ai.fairl.eval (Fairl.evaluate)", "Fairl.evaluate(recipe)"));
-    m.registerLineMagic(
-        "fairl_infer",
-        (k, args) ->
-            Magics.notAvailable(
-                "%fairl_infer", "ai.fairl.infer (Fairl.infer)", "Fairl.infer(recipe)"));
+    m.registerCellMagic("fairl_train", Magics::train);
+    m.registerLineMagic("fairl_eval", Magics::eval);
+    m.registerLineMagic("fairl_infer", Magics::infer);
   }
 }

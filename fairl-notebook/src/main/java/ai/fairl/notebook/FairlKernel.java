@@ -134,7 +134,18 @@ public final class FairlKernel extends BaseKernel {
 
   /** Runs the default imports on the cell thread in the background; the first cell waits. */
   public void warmUp() {
-    startup = worker.submit(() -> evaluator.eval(STARTUP));
+    long t0 = System.currentTimeMillis();
+    startup =
+        worker.submit(
+            () -> {
+              evaluator.eval(STARTUP);
+              if (System.getenv("FAIRL_KERNEL_TIMING") != null) {
+                System.err.printf(
+                    "fairl-kernel: start-up imports compiled in %d ms%n",
+                    System.currentTimeMillis() - t0);
+              }
+              return null;
+            });
   }
 
   /**

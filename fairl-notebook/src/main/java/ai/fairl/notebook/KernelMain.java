@@ -21,6 +21,8 @@ public final class KernelMain {
     // jjava-jupyter logs every socket loop start/stop at INFO; keep the kernel's stderr for
     // problems
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    // DJL warns on every CPU-only start that it found no CUDA driver; in a notebook that is noise
+    System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
     List<String> classpath = new ArrayList<>();
     String connectionFile = null;
     for (int i = 0; i < args.length; i++) {
@@ -48,12 +50,20 @@ public final class KernelMain {
     KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(conn));
     JupyterConnection connection = new JupyterConnection(props);
 
+    boolean timing = System.getenv("FAIRL_KERNEL_TIMING") != null;
+    long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
     FairlKernel kernel = FairlKernel.create();
     kernel.onStartup();
     kernel.addToClasspath(String.join(File.pathSeparator, classpath));
+    long created = System.currentTimeMillis();
     kernel.warmUp();
     kernel.becomeHandlerForConnection(connection);
     connection.connect();
+    if (timing) {
+      System.err.printf(
+          "fairl-kernel: JVM start -> kernel built %d ms, -> connected %d ms%n",
+          created - jvmStart, System.currentTimeMillis() - jvmStart);
+    }
     exitWithParent();
     connection.waitUntilClose();
     System.exit(0);

@@ -33,6 +33,14 @@ final class KernelSpecs {
     List<String> argv = new ArrayList<>();
     argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     argv.add("-Djava.awt.headless=true");
+    String home = System.getProperty("fairl.home", System.getenv("FAIRL_HOME"));
+    if (home == null) {
+      home = System.getProperty("fairl.root");
+    }
+    if (home != null) {
+      // recipes resolve relative data paths against the install root
+      argv.add("-Dfairl.home=" + Path.of(home).toAbsolutePath().normalize());
+    }
     argv.addAll(jvmOpts);
     argv.add("-cp");
     argv.add(ownClasspath());

@@ -101,21 +101,158 @@ final class Magics {
     var value = tech.tablesaw.api.StringColumn.create("value");
     var origin = tech.tablesaw.api.StringColumn.create("origin");
     var note = tech.tablesaw.api.StringColumn.create("note");
-    // paths relative to the working directory, so saved notebooks carry no absolute paths
+    // no absolute paths in saved notebooks: relative to the working directory or $FAIRL_HOME
     String cwd = Path.of("").toAbsolutePath() + java.io.File.separator;
+    String home = System.getProperty("fairl.home", System.getenv("FAIRL_HOME"));
+    String homePrefix =
+        home == null ? null : Path.of(home).toAbsolutePath().normalize() + java.io.File.separator;
+    java.util.function.UnaryOperator<String> rel =
+        v -> {
+          String out = v.replace(cwd, "");
+          return homePrefix == null ? out : out.replace(homePrefix, "$FAIRL_HOME/");
+        };
     for (ai.fairl.recipe.Setting s : resolved.settings()) {
       key.append(s.key());
-      value.append(String.valueOf(s.shownValue()).replace(cwd, ""));
-      origin.append(s.origin() == null ? "" : s.origin().replace(cwd, ""));
-      note.append(s.note() == null ? "" : s.note().replace(cwd, ""));
+      value.append(rel.apply(String.valueOf(s.shownValue())));
+      origin.append(s.origin() == null ? "" : rel.apply(s.origin()));
+      note.append(s.note() == null ? "" : rel.apply(s.note()));
     }
-    var t =
-        tech.tablesaw.api.Table.create(
-            resolved.source().replace(cwd, ""), key, value, origin, note);
+    var t = tech.tablesaw.api.Table.create(rel.apply(resolved.source()), key, value, origin, note);
     for (String n : resolved.notices()) {
       System.out.println(n);
     }
     return t;
+  }
+
+  private static ai.fairl.recipe.RunOptions options(Args a, String recipe) {
+    String device = a.options().containsKey("gpu") ? "gpu" : "cpu";
+    return new ai.fairl.recipe.RunOptions(
+        device, 1, 1, 0, "127.0.0.1", 29500, false, Path.of(recipe), null);
+  }
+
+  private static String recipePath(String magic, Args a) {
+    if (a.positional().isEmpty()) {
+      throw new IllegalArgumentException(
+          magic + " needs a recipe path, e.g. " + magic + " ../recipes/training/sft/tiny_sft.yaml");
+    }
+    return a.positional().get(0);
+  }
+
+  /**
+   * {@code %%fairl_train RECIPE [key=value]... [--gpu]}; the body is YAML overrides (nested keys,
+   * e.g. {@code training: {max_steps: 5}}). Live loss chart and progress; the kernel's interrupt
+   * stops the run at a step boundary with a checkpoint. Plain Java: {@code
+   * Training.run(Fairl.trainingRecipe(path, overrides).recipe(), RunOptions.cpu(), List.of(new
+   * TrainingDisplay()), Notebook.stopSignal(), System.out)}.
+   */
+  static Object train(BaseKernel kernel, List<String> raw, String body) throws Exception {
+    Args a = Args.parse("%%fairl_train", raw, Set.of("gpu"), Set.of());
+    String path = recipePath("%%fairl_train", a);
+    List<String> overrides = new ArrayList<>(YamlOverrides.flatten(body));
+    overrides.addAll(a.positional().subList(1, a.positional().size()));
+    var resolved = ai.fairl.Fairl.trainingRecipe(Path.of(path), overrides.toArray(String[]::new));
+    for (String n : resolved.notices()) {
+      System.out.println(n);
+    }
+    var result =
+        ai.fairl.train.Training.run(
+            resolved.recipe(),
+            options(a, path),
+            List.of(new TrainingDisplay()),
+            Notebook.stopSignal(),
+            System.out);
+    List<Double> losses = result.losses();
+    System.out.printf(
+        "%s after %d steps%s; output in %s%n",
+        result.reason(),
+        result.step(),
+        losses.isEmpty()
+            ? ""
+            : String.format(
+                java.util.Locale.ROOT,
+                ", loss %.4g -> %.4g",
+                losses.get(0),
+                losses.get(losses.size() - 1)),
+        result.outputDir());
+    return null;
+  }
+
+  /**
+   * {@code %fairl_eval RECIPE [key=value]... [--gpu]}: runs an evaluation recipe, shows the
+   * per-subject chart and returns the results table. Plain Java: {@code
+   * ai.fairl.eval.Evaluation.run(Evaluation.spec(...), LocalModels.loader(options),
+   * LocalScorers.loader(options), System::getenv, Notebook.stopSignal(), System.out).table()}.
+   */
+  static Object eval(BaseKernel kernel, List<String> raw) throws Exception {
+    Args a = Args.parse("%fairl_eval", raw, Set.of("gpu"), Set.of());
+    String path = recipePath("%fairl_eval", a);
+    var resolved =
+        ai.fairl.Fairl.recipe(
+            path, a.positional().subList(1, a.positional().size()).toArray(String[]::new));
+    if (!(resolved.recipe() instanceof ai.fairl.recipe.EvaluationRecipe r)) {
+      throw new IllegalArgumentException(
+          "%fairl_eval: "
+              + path
+              + " is not an evaluation recipe (it has no evaluation: section);"
+              + " use %fairl_infer for inference recipes and %%fairl_train for training");
+    }
+    var options = options(a, path);
+    var result =
+        ai.fairl.eval.Evaluation.run(
+            ai.fairl.eval.Evaluation.spec(r.evaluation(), Path.of(path)),
+            ai.fairl.infer.LocalModels.loader(options, r.evaluation().seed()),
+            ai.fairl.eval.LocalScorers.loader(options, r.evaluation().seed()),
+            System::getenv,
+            Notebook.stopSignal(),
+            System.out);
+    if (result.chart() != null && java.nio.file.Files.isRegularFile(result.chart())) {
+      DisplayData png = new DisplayData("per-subject accuracy");
+      png.putData(
+          org.dflib.jjava.jupyter.kernel.display.mime.MIMEType.IMAGE_PNG,
+          java.util.Base64.getEncoder()
+              .encodeToString(java.nio.file.Files.readAllBytes(result.chart())));
+      kernel.display(png);
+    }
+    return result.table();
+  }
+
+  /**
+   * {@code %fairl_infer RECIPE [key=value]... [--gpu]}: runs an inference recipe and returns one
+   * row per answer (checkpoint, dataset columns, response, error). Plain Java: {@code
+   * ai.fairl.infer.Inference.run(RecipeRuns.spec(recipe.inference()), LocalModels.loader(options),
+   * System::getenv, Notebook.stopSignal(), System.out)}.
+   */
+  static Object infer(BaseKernel kernel, List<String> raw) throws Exception {
+    Args a = Args.parse("%fairl_infer", raw, Set.of("gpu"), Set.of());
+    String path = recipePath("%fairl_infer", a);
+    var resolved =
+        ai.fairl.Fairl.recipe(
+            path, a.positional().subList(1, a.positional().size()).toArray(String[]::new));
+    if (!(resolved.recipe() instanceof ai.fairl.recipe.InferenceRecipe r)) {
+      throw new IllegalArgumentException(
+          "%fairl_infer: " + path + " is not an inference recipe (it has no inference: section)");
+    }
+    var result =
+        ai.fairl.infer.Inference.run(
+            ai.fairl.infer.RecipeRuns.spec(r.inference()),
+            ai.fairl.infer.LocalModels.loader(options(a, path), r.inference().seed()),
+            System::getenv,
+            Notebook.stopSignal(),
+            System.out);
+    var checkpoint = tech.tablesaw.api.StringColumn.create("checkpoint");
+    var prompt = tech.tablesaw.api.StringColumn.create("columns");
+    var response = tech.tablesaw.api.StringColumn.create("response");
+    var error = tech.tablesaw.api.StringColumn.create("error");
+    for (var row : result.rows()) {
+      checkpoint.append(row.checkpoint() == null ? "" : row.checkpoint());
+      prompt.append(String.valueOf(row.columns()));
+      response.append(row.response() == null ? "" : row.response());
+      error.append(row.error() == null ? "" : row.error());
+    }
+    System.out.printf(
+        "%d answered, %d failed%s%n",
+        result.succeeded(), result.failed(), result.complete() ? "" : " (stopped; rerun resumes)");
+    return tech.tablesaw.api.Table.create("inference", checkpoint, prompt, response, error);
   }
 
   /** {@code %fairl_memory}; plain Java: {@code MemoryReport.now().table()}. */

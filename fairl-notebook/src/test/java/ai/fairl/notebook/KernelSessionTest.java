@@ -27,9 +27,11 @@ class KernelSessionTest {
     long t0 = System.nanoTime();
     kernel =
         KernelClient.start(
-            KernelSpecs.ownKernelArgv(List.of("-Xmx512m"), null),
+            KernelSpecs.ownKernelArgv(List.of("-Xmx512m", "-Dai.djl.offline=true"), null),
             Path.of(System.getProperty("fairl.root")),
-            Map.of("FAIRL_HOME", System.getProperty("fairl.root")),
+            Map.of(
+                "FAIRL_HOME", System.getProperty("fairl.root"),
+                "FAIRL_DATASETS_DIR", System.getProperty("fairl.shared.data")),
             Duration.ofSeconds(60));
     startMs = (System.nanoTime() - t0) / 1_000_000;
     KernelClient.Reply r = kernel.execute("1 + 1", Duration.ofSeconds(60), m -> {});
@@ -229,11 +231,70 @@ class KernelSessionTest {
             .get("text/html")
             .getAsString();
     assertTrue(html.contains("learning_rate</td><td>2.0E-4</td><td>override"), html);
-    KernelClient.Reply t = run("%%fairl_train recipes/x.yaml\ntraining:\n  max_steps: 2");
-    assertEquals("error", t.status());
+  }
+
+  @Test
+  void fairlTrainMagicTrainsATinyRecipeWithLiveUpdates(@TempDir Path dir) {
+    String recipe = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    KernelClient.Reply t =
+        run(
+            "%%fairl_train "
+                + recipe
+                + "\ntraining:\n  max_steps: 4\n  save_steps: 4\n  eval_steps: 4\n  output_dir: "
+                + dir.resolve("sft"));
+    assertEquals("ok", t.status(), t.content().toString() + t.messages("stream"));
+    int updates = t.messages("update_display_data").size();
+    System.out.println(
+        "update_display_data messages in one %%fairl_train cell (4 steps): " + updates);
+    assertTrue(updates >= 3, "updates: " + updates);
+    String all = t.messages("stream").toString();
+    assertTrue(all.contains("completed after 4 steps"), all);
+    KernelClient.Reply bad = run("%%fairl_train " + recipe + "\ntraining: [not, a, mapping]");
+    assertEquals("error", bad.status());
+  }
+
+  @Test
+  void interruptStopsAFairlTrainCellWithACheckpoint(@TempDir Path dir) throws Exception {
+    String recipe = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    Path out = dir.resolve("long-sft");
+    CompletableFuture<KernelClient.Reply> cell =
+        CompletableFuture.supplyAsync(
+            () ->
+                kernel.execute(
+                    "%%fairl_train "
+                        + recipe
+                        + "\ntraining:\n  max_steps: 100000\n  save_steps: 100000\n  eval_steps: 100000\n  output_dir: "
+                        + out,
+                    Duration.ofSeconds(180),
+                    m -> {}));
+    Thread.sleep(8000);
+    kernel.interrupt(Duration.ofSeconds(10));
+    KernelClient.Reply r = cell.get(120, TimeUnit.SECONDS);
+    assertEquals("ok", r.status(), r.content().toString());
+    String all = r.messages("stream").toString();
+    assertTrue(all.contains("stopped after "), all);
+    try (var files = Files.list(out)) {
+      assertTrue(
+          files.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")),
+          "no checkpoint in " + out);
+    }
+    assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
+  }
+
+  @Test
+  void evalAndInferMagicsNameAWrongRecipeKind() {
+    // running them needs local models (ai.fairl.model) or an API server; here: the magics' own
+    // checks
+    String sft = System.getProperty("fairl.root") + "/recipes/training/sft/tiny_sft.yaml";
+    KernelClient.Reply e = run("%fairl_eval " + sft);
+    assertEquals("error", e.status());
     assertTrue(
-        t.content().get("evalue").getAsString().contains("not available in this build"),
-        t.content().toString());
+        e.content().get("evalue").getAsString().contains("is not an evaluation recipe"),
+        e.content().toString());
+    KernelClient.Reply i = run("%fairl_infer " + sft);
+    assertTrue(
+        i.content().get("evalue").getAsString().contains("is not an inference recipe"),
+        i.content().toString());
   }
 
   @Test
@@ -273,6 +334,69 @@ class KernelSessionTest {
             .getAsJsonObject("data")
             .get("text/plain")
             .getAsString());
+  }
+
+  private static void defineBigram() throws Exception {
+    String cells;
+    try (var in = KernelSessionTest.class.getResourceAsStream("/cells/bigram.jsh")) {
+      cells = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    KernelClient.Reply def = run(cells);
+    assertEquals("ok", def.status(), def.content().toString());
+  }
+
+  @Test
+  void trainingCellUpdatesItsChartInPlace(@TempDir Path dir) throws Exception {
+    defineBigram();
+    KernelClient.Reply r =
+        run(
+            "var res = trainBigram(Path.of(\""
+                + dir.resolve("run")
+                + "\"), 12, new TrainingDisplay(0));\n"
+                + "System.out.println(res.reason() + \" \" + res.step() + \" first \" + res.losses().get(0) + \" last \" + res.losses().get(res.losses().size() - 1));");
+    assertEquals("ok", r.status(), r.content().toString());
+    int updates = r.messages("update_display_data").size();
+    System.out.println("update_display_data messages in one 12-step training cell: " + updates);
+    assertTrue(updates >= 3, "updates: " + updates);
+    String out =
+        r.messages("stream")
+            .get(r.messages("stream").size() - 1)
+            .getAsJsonObject("content")
+            .get("text")
+            .getAsString();
+    assertTrue(out.startsWith("completed 12"), out);
+  }
+
+  @Test
+  void interruptStopsATrainingCellAtAStepBoundaryWithACheckpoint(@TempDir Path dir)
+      throws Exception {
+    defineBigram();
+    Path runDir = dir.resolve("long");
+    CompletableFuture<KernelClient.Reply> cell =
+        CompletableFuture.supplyAsync(
+            () ->
+                kernel.execute(
+                    "var res = trainBigram(Path.of(\""
+                        + runDir
+                        + "\"), 100000, new TrainingDisplay());\n"
+                        + "System.out.println(res.reason() + \" at \" + res.step() + \" checkpoint \" + (res.lastCheckpoint() != null));",
+                    Duration.ofSeconds(120),
+                    m -> {}));
+    Thread.sleep(4000);
+    kernel.interrupt(Duration.ofSeconds(10));
+    KernelClient.Reply r = cell.get(60, TimeUnit.SECONDS);
+    assertEquals("ok", r.status(), r.content().toString());
+    String out =
+        r.messages("stream")
+            .get(r.messages("stream").size() - 1)
+            .getAsJsonObject("content")
+            .get("text")
+            .getAsString();
+    assertTrue(out.startsWith("stopped at ") && out.contains("checkpoint true"), out);
+    assertTrue(
+        Files.list(runDir).anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")),
+        "no checkpoint in " + runDir);
+    assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
   }
 
   @Test
