@@ -26,12 +26,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** FAI-RL's inference and evaluation bugs (reference section 12), one test each. */
 class FairlBugFixesTest {
+  private String mirrorBefore;
+  private boolean mirrorSet;
+
+  @org.junit.jupiter.api.AfterEach
+  void restoreMirror() {
+    if (mirrorSet) {
+      SharedData.restoreMirror(mirrorBefore);
+    }
+  }
+
   @TempDir Path dir;
   final PrintStream console =
       new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
   EvaluationRecipe gsm8kRecipe(FakeProvider s, int n) {
-    System.setProperty("fairl.datasets.dir", SharedData.dir().toString());
+    if (!mirrorSet) {
+      mirrorBefore = SharedData.useAsMirror();
+      mirrorSet = true;
+    }
     return Recipes.load(
             null,
             List.of(
