@@ -261,7 +261,10 @@ class KernelSessionTest {
         CompletableFuture.supplyAsync(
             () ->
                 kernel.execute(
-                    "%%fairl_train " + recipe + "\ntraining:\n  max_steps: 100000\n  save_steps: 100000\n  eval_steps: 100000\n  output_dir: " + out,
+                    "%%fairl_train "
+                        + recipe
+                        + "\ntraining:\n  max_steps: 100000\n  save_steps: 100000\n  eval_steps: 100000\n  output_dir: "
+                        + out,
                     Duration.ofSeconds(180),
                     m -> {}));
     Thread.sleep(8000);
@@ -271,7 +274,9 @@ class KernelSessionTest {
     String all = r.messages("stream").toString();
     assertTrue(all.contains("stopped after "), all);
     try (var files = Files.list(out)) {
-      assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")), "no checkpoint in " + out);
+      assertTrue(
+          files.anyMatch(p -> p.getFileName().toString().startsWith("checkpoint-")),
+          "no checkpoint in " + out);
     }
     assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
   }
