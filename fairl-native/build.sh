@@ -101,13 +101,19 @@ mkdir -p "$build_dir"
 start=$(date +%s)
 cuda_args=()
 [[ -n "${FAIRL_WITH_CUDA:-}" ]] && cuda_args=(-DFAIRL_WITH_CUDA="$FAIRL_WITH_CUDA")
+# Optional parts that depend most on PyTorch's version: if the build fails, retry without them,
+# one at a time, and say so (their natives then throw UnsatisfiedLinkError naming themselves).
 if ! configure_and_build "${cuda_args[@]}"; then
+  built=0
   if [[ -n "$cuda_version" && "${FAIRL_WITH_CUDA:-}" != "OFF" ]]; then
-    say "WARNING: the build with the CUDA allocator natives failed; retrying without them (FusedOps.cudaMemory will say so)"
+    say "WARNING: the build failed; retrying without the CUDA allocator natives (src/cuda.cc)"
     cuda_args=(-DFAIRL_WITH_CUDA=OFF)
+    configure_and_build "${cuda_args[@]}" && built=1
+  fi
+  if [[ $built == 0 ]]; then
+    say "WARNING: the build failed; retrying without the TorchScript and profiler natives (src/script.cc)"
+    cuda_args+=(-DFAIRL_WITH_SCRIPT=OFF)
     configure_and_build "${cuda_args[@]}" || die "build failed (see the compiler output above)"
-  else
-    die "build failed (see the compiler output above)"
   fi
 fi
 shared_libstdcxx() { [[ $(readelf -d "$build_dir/libdjl_torch.so" | grep -c 'NEEDED.*libstdc++' || true) -gt 0 ]]; }

@@ -74,6 +74,9 @@ public final class Cli {
         root.addSubcommand("eval", new CommandLine(new EvalCommand(s, rest)));
         root.addSubcommand("recipe", new CommandLine(new RecipeCommand()));
         root.addSubcommand("native", new CommandLine(new NativeCommand()));
+        root.addSubcommand("doctor", new CommandLine(new DoctorCommand()));
+        root.addSubcommand("generate", new CommandLine(new ai.fairl.generate.GenerateMain()));
+        root.addSubcommand("login", new CommandLine(new LoginCommand()));
         return root;
       default:
         throw new IllegalArgumentException("unknown tool " + tool);

@@ -14,6 +14,7 @@ final class FairlCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new UsageException(
-        "missing command", "use: fairl train|inference|eval|recipe|native ... (fairl --help)");
+        "missing command",
+        "use: fairl train|inference|eval|recipe|native|doctor ... (fairl --help)");
   }
 }

@@ -13,9 +13,29 @@ final class Version implements IVersionProvider {
   @Override
   public String[] getVersion() {
     return new String[] {
-      "FAI-RL for Java " + Fairl.version() + " (commit " + commit(installRoot()) + ")",
+      "FAI-RL for Java " + Fairl.version() + " (commit " + buildCommit() + ")",
       "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"
     };
+  }
+
+  /**
+   * The commit the jar was built from ({@code ai/fairl/git.properties}, written by the build; with
+   * {@code -dirty} for uncommitted changes), else the install root's checked-out commit.
+   */
+  static String buildCommit() {
+    try (java.io.InputStream in = Fairl.class.getResourceAsStream("/ai/fairl/git.properties")) {
+      if (in != null) {
+        java.util.Properties p = new java.util.Properties();
+        p.load(in);
+        String id = p.getProperty("git.commit.id.abbrev");
+        if (id != null && !id.isBlank()) {
+          return Boolean.parseBoolean(p.getProperty("git.dirty", "false")) ? id + "-dirty" : id;
+        }
+      }
+    } catch (IOException e) {
+      // fall back to the checkout
+    }
+    return commit(installRoot());
   }
 
   static Path installRoot() {

@@ -14,6 +14,14 @@ public interface ChatRenderer {
    */
   String render(List<Message> messages, boolean addGenerationPrompt);
 
+  /**
+   * The text that closes an assistant turn (the tokenizer's EOS, e.g. {@code <|im_end|>}), trained
+   * on so the model learns to stop; empty when unknown.
+   */
+  default String endOfTurn() {
+    return "";
+  }
+
   /** One chat turn. */
   record Message(String role, String content) {
     public Message {

@@ -188,7 +188,13 @@ public final class SftExamples {
             + " user_prompt/assistant_prompt (split mode)");
   }
 
-  /** A conversation with loss on every assistant turn: rendered prefix by prefix. */
+  /**
+   * A conversation with loss on every assistant turn. The whole conversation is rendered once;
+   * assistant turn {@code i} starts where the render of the turns before it with the generation
+   * header ends, and runs to the end of its content plus the template's end-of-turn token. This
+   * works for templates that rewrite history (Qwen3 drops earlier think blocks), where rendering
+   * prefix by prefix would not.
+   */
   static Example chatExample(List<Message> messages, ChatRenderer chat) {
     if (chat == null) {
       throw new IllegalArgumentException(
@@ -197,26 +203,36 @@ public final class SftExamples {
     if (messages.stream().noneMatch(m -> m.role().equals("assistant"))) {
       throw new IllegalArgumentException("the conversation has no assistant turn to train on");
     }
+    String full = chat.render(messages, false);
+    String eot = chat.endOfTurn();
     List<Segment> segs = new ArrayList<>();
-    String done = "";
+    int pos = 0;
     for (int i = 0; i < messages.size(); i++) {
       if (!messages.get(i).role().equals("assistant")) {
         continue;
       }
       String before = chat.render(messages.subList(0, i), true);
-      String after = chat.render(messages.subList(0, i + 1), false);
-      if (!before.startsWith(done) || !after.startsWith(before)) {
+      String content = messages.get(i).content();
+      int idx = full.indexOf(content, before.length());
+      if (!full.startsWith(before) || before.length() < pos || idx < 0) {
         throw new IllegalArgumentException(
-            "the chat template does not render conversations prefix by prefix; cannot find"
-                + " the assistant turns");
+            "the chat template does not render assistant turn "
+                + i
+                + " after the generation header of the turns before it; cannot find the"
+                + " assistant text");
       }
-      segs.add(new Segment(before.substring(done.length()), false));
-      segs.add(new Segment(after.substring(before.length()), true));
-      done = after;
+      int end = idx + content.length();
+      if (!eot.isEmpty() && full.startsWith(eot, end)) {
+        end += eot.length();
+      }
+      if (before.length() > pos) {
+        segs.add(new Segment(full.substring(pos, before.length()), false));
+      }
+      segs.add(new Segment(full.substring(before.length(), end), true));
+      pos = end;
     }
-    String all = chat.render(messages, false);
-    if (all.length() > done.length() && all.startsWith(done)) {
-      segs.add(new Segment(all.substring(done.length()), false));
+    if (pos < full.length()) {
+      segs.add(new Segment(full.substring(pos), false));
     }
     return new Example(segs, false);
   }

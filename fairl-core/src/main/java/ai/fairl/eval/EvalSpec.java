@@ -10,7 +10,9 @@ import java.util.Locale;
  * ours: {@code benchmark} (mmlu or gsm8k; by default from dataset_name), {@code num_fewshot},
  * {@code scoring} (generate, or loglikelihood for MMLU on local models) and {@code max_examples}
  * (per subject for MMLU, in total for GSM8K; 0 = all). An empty {@code system_prompt} selects the
- * lm-evaluation-harness prompt; a template selects FAI-RL's prompt. Build with {@link #builder()}.
+ * lm-evaluation-harness prompt; a template selects FAI-RL's prompt. Log-likelihood scoring always
+ * uses the harness prompt (a system_prompt is then ignored, with a notice). Build with {@link
+ * #builder()}.
  */
 public record EvalSpec(
     List<String> modelPaths,
@@ -121,7 +123,7 @@ public record EvalSpec(
           "evaluation.num_fewshot: MMLU's dev split has 5 questions per subject, got "
               + numFewshot);
     }
-    if (numFewshot > 0 && !systemPrompt.isBlank()) {
+    if (numFewshot > 0 && !systemPrompt.isBlank() && scoring == Scoring.GENERATE) {
       throw new IllegalArgumentException(
           "evaluation.num_fewshot works with the lm-evaluation-harness prompt; clear"
               + " evaluation.system_prompt or set num_fewshot to 0");
@@ -136,10 +138,6 @@ public record EvalSpec(
       throw new IllegalArgumentException(
           "evaluation.method: loglikelihood applies to multiple choice (MMLU); GSM8K uses"
               + " generate");
-    }
-    if (scoring == Scoring.LOGLIKELIHOOD && !systemPrompt.isBlank()) {
-      throw new IllegalArgumentException(
-          "evaluation.method: loglikelihood scores the harness prompt; clear system_prompt");
     }
     if (maxExamples < 0) {
       throw new IllegalArgumentException(

@@ -63,11 +63,12 @@ public final class Evaluation {
         stop ->
             run(
                 spec,
-                ai.fairl.infer.LocalModels.loader(options),
-                LocalScorers.loader(options),
+                ai.fairl.infer.LocalModels.loader(options, recipe.evaluation().seed()),
+                LocalScorers.loader(options, recipe.evaluation().seed()),
                 System::getenv,
                 stop,
-                System.err));
+                System.err,
+                options.debug()));
   }
 
   /** The spec of an {@code evaluation:} recipe section. */
@@ -86,6 +87,9 @@ public final class Evaluation {
         .scoring(EvalSpec.Scoring.named(r.method()))
         .maxExamples(r.maxExamples() == null ? 0 : r.maxExamples())
         .batchSize(r.batchSize())
+        .hostedLlmConfig(r.hostedLlmConfig())
+        .apiClient(r.apiConcurrency(), r.apiMaxRetries(), r.apiTimeoutSeconds())
+        .numFewshot(r.numFewshot())
         .recipePath(recipeFile == null ? null : recipeFile.toString())
         .build();
   }
@@ -101,6 +105,23 @@ public final class Evaluation {
       Function<String, String> env,
       StopSignal stop,
       PrintStream console) {
+    return run(spec, loader, scorers, env, stop, console, false);
+  }
+
+  /** As above; {@code debug} prints every prompt and response (FAI-RL's --debug). */
+  public static EvalResult run(
+      EvalSpec spec,
+      ModelLoader loader,
+      ScorerLoader scorers,
+      Function<String, String> env,
+      StopSignal stop,
+      PrintStream console,
+      boolean debug) {
+    if (spec.scoring() == EvalSpec.Scoring.LOGLIKELIHOOD && !spec.systemPrompt().isBlank()) {
+      console.println(
+          "notice: evaluation.system_prompt is not used by method: loglikelihood, which scores the"
+              + " lm-evaluation-harness prompt");
+    }
     List<Question> questions = questions(spec);
     Map<String, Object> facts = new LinkedHashMap<>();
     facts.put("evaluation_dataset", spec.datasetName());
@@ -128,7 +149,7 @@ public final class Evaluation {
               spec.responseColumn(),
               spec.checkpointColumn(),
               facts);
-      InferenceResult ir = Inference.execute(job, stop, console);
+      InferenceResult ir = Inference.execute(job, stop, console, debug);
       complete = ir.complete();
       for (String l : labels) {
         responses.put(l, new LinkedHashMap<>());
@@ -199,7 +220,7 @@ public final class Evaluation {
   /** The questions of a recipe with their prompts, in dataset order. */
   static List<Question> questions(EvalSpec spec) {
     PromptTemplate template =
-        spec.systemPrompt().isBlank()
+        spec.systemPrompt().isBlank() || spec.scoring() == EvalSpec.Scoring.LOGLIKELIHOOD
             ? null
             : new PromptTemplate("evaluation.system_prompt", spec.systemPrompt());
     if (template != null && !template.hasPlaceholders()) {

@@ -6,13 +6,7 @@ import ai.fairl.recipe.RunOptions;
 public final class LocalScorers {
   private LocalScorers() {}
 
-  public static ScorerLoader loader(RunOptions options) {
-    return pathOrId -> {
-      throw new IllegalStateException(
-          "local model "
-              + pathOrId
-              + ": log-likelihood scoring needs the local model engine (ai.fairl.model), not in"
-              + " this build yet");
-    };
+  public static ScorerLoader loader(RunOptions options, long seed) {
+    return pathOrId -> LocalScorer.open(pathOrId, seed);
   }
 }

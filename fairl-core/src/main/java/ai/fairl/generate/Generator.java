@@ -134,8 +134,19 @@ public final class Generator {
             System.arraycopy(mask, r * total, m, r * cur, cur);
           }
           NDArray maskArr = sm.create(m, new Shape(b, cur));
+          NDArray posArr = null;
+          if (stepLen == 1) {
+            long[] pos = new long[b]; // real tokens before this one: what cumsum(mask) - 1 gives
+            for (int r = 0; r < b; r++) {
+              for (int j = 0; j < cur; j++) {
+                pos[r] += mask[r * total + j];
+              }
+              pos[r] = Math.max(0, pos[r] - 1);
+            }
+            posArr = sm.create(pos, new Shape(b, 1));
+          }
           NDArray lg =
-              model.forward(idArr, maskArr, null, cache, false, 1).logits(); // (b, 1, vocab)
+              model.forward(idArr, maskArr, posArr, cache, false, 1).logits(); // (b, 1, vocab)
           logits = lg.toType(DataType.FLOAT32, false).toFloatArray();
         }
         long[] next = new long[b];

@@ -1,6 +1,5 @@
 package ai.fairl.generate;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Host-side token choice from one row of fp32 logits. */
@@ -31,21 +30,55 @@ final class Samplers {
     return logits[index] - max - Math.log(sum);
   }
 
-  /** Temperature, then top-k, then top-p, then one draw. */
+  /**
+   * Temperature, then top-k, then top-p, then one draw. Without top-k and top-p the draw is from
+   * the full softmax in vocabulary order; otherwise candidates are ordered by descending logit
+   * (ties by lower id). Tokens whose logit is more than {@code 40 * temperature} below the maximum
+   * carry less than e^-40 of the mass each and are left out of the ordering (an approximation that
+   * keeps sorting cheap for 150k-token vocabularies; it cannot change a draw by more than V * e^-40
+   * of probability).
+   */
   static long sample(float[] logits, GenerationConfig cfg, SplittableRandom rng) {
     int n = logits.length;
-    Integer[] order = new Integer[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a])); // descending, stable
-    int keep = cfg.topK() > 0 ? Math.min(cfg.topK(), n) : n;
     double t = cfg.temperature();
-    double max = logits[order[0]] / t;
+    float maxLogit = Float.NEGATIVE_INFINITY;
+    for (float v : logits) {
+      maxLogit = Math.max(maxLogit, v);
+    }
+    if (cfg.topK() == 0 && cfg.topP() >= 1.0) {
+      double sum = 0;
+      double[] p = new double[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = Math.exp((logits[i] - maxLogit) / t);
+        sum += p[i];
+      }
+      double u = rng.nextDouble() * sum;
+      double acc = 0;
+      for (int i = 0; i < n; i++) {
+        acc += p[i];
+        if (u < acc) {
+          return i;
+        }
+      }
+      return argmax(logits);
+    }
+    // candidates packed as (descending logit, ascending id) in one sortable long
+    double floor = maxLogit - 40 * t;
+    long[] packed = new long[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      if (logits[i] >= floor) {
+        packed[m++] = ((long) descendingKey(logits[i]) << 32) | i;
+      }
+    }
+    java.util.Arrays.sort(packed, 0, m);
+    int keep = cfg.topK() > 0 ? Math.min(cfg.topK(), m) : m;
+    int[] order = new int[keep];
     double[] p = new double[keep];
     double sum = 0;
     for (int i = 0; i < keep; i++) {
-      p[i] = Math.exp(logits[order[i]] / t - max);
+      order[i] = (int) (packed[i] & 0xFFFFFFFFL);
+      p[i] = Math.exp((logits[order[i]] - maxLogit) / t);
       sum += p[i];
     }
     if (cfg.topP() < 1.0) {
@@ -73,5 +106,12 @@ final class Samplers {
       }
     }
     return order[keep - 1];
+  }
+
+  /** An int that sorts ascending as the float sorts descending (NaN last). */
+  private static int descendingKey(float f) {
+    int bits = Float.floatToIntBits(f);
+    int ascending = bits >= 0 ? bits ^ Integer.MIN_VALUE : ~bits; // unsigned-ascending order
+    return ~ascending ^ Integer.MIN_VALUE; // flip to descending, as a signed int
   }
 }

@@ -1,5 +1,6 @@
 /*
- * Dataset rows for inference: local CSV (header row), JSONL or JSON-array files, a folder holding
+ * Dataset rows for inference: local CSV (header row), JSONL, JSON-array or Parquet files (relative
+ * paths: the current directory, then the install root), a folder holding
  * <split>.<ext>, or a Hugging Face id found in the local mirror FAIRL_DATASETS_DIR (property
  * fairl.datasets.dir), as <mirror>/<owner>/<name> or <mirror>/<name>.
  * Simplified: no download from the Hub (ai.fairl.hub's cache is not consulted yet).
@@ -53,6 +54,12 @@ public final class DatasetRows {
     if (Files.exists(p)) {
       return p;
     }
+    Path home = installRoot();
+    if (home != null
+        && !Path.of(datasetName).isAbsolute()
+        && Files.exists(home.resolve(datasetName))) {
+      return home.resolve(datasetName);
+    }
     Path m = mirror();
     if (m != null) {
       for (Path c : List.of(m.resolve(datasetName), m.resolve(lastPart(datasetName)))) {
@@ -71,6 +78,21 @@ public final class DatasetRows {
             + "; give a path or set FAIRL_DATASETS_DIR to a folder holding "
             + lastPart(datasetName)
             + "/");
+  }
+
+  /** The install root (fairl.home, FAIRL_HOME, or fairl.root in tests), or null. */
+  static Path installRoot() {
+    for (String v :
+        new String[] {
+          System.getProperty("fairl.home"),
+          System.getenv("FAIRL_HOME"),
+          System.getProperty("fairl.root")
+        }) {
+      if (v != null && !v.isBlank()) {
+        return Path.of(v);
+      }
+    }
+    return null;
   }
 
   private static String lastPart(String id) {

@@ -41,6 +41,15 @@ public final class Inference {
    * it has, and reports {@code complete == false}.
    */
   public static InferenceResult execute(InferenceJob job, StopSignal stop, PrintStream console) {
+    return execute(job, stop, console, false);
+  }
+
+  /**
+   * As {@link #execute(InferenceJob, StopSignal, PrintStream)}; with {@code debug} each prompt and
+   * the first 200 characters of its response are printed (FAI-RL's {@code --debug}).
+   */
+  public static InferenceResult execute(
+      InferenceJob job, StopSignal stop, PrintStream console, boolean debug) {
     long t0 = System.nanoTime();
     Instant started = Instant.now();
     List<String> labels = job.checkpoints().stream().map(CheckpointSource::label).toList();
@@ -123,9 +132,20 @@ public final class Inference {
                       c.completionTokens(),
                       perRow,
                       fingerprint(src.label(), job.params(), it.prompt()));
+              if (debug) {
+                console.println("=".repeat(50) + "\nrow " + it.index() + " (" + src.label() + ")");
+                if (it.prompt().system() != null) {
+                  console.println("SYSTEM:\n" + it.prompt().system());
+                }
+                console.println("PROMPT:\n" + it.prompt().user() + "\n" + "-".repeat(30));
+                String shown = c.succeeded() ? c.text() : "FAILED: " + c.error();
+                console.println(
+                    "RESPONSE:\n"
+                        + (shown.length() > 200 ? shown.substring(0, 200) + "..." : shown));
+              }
               if (!c.succeeded()) {
                 failedHere++;
-                if (failedHere == 1 && notices.size() < 20) {
+                if (failedHere == 1 && !debug) {
                   console.println("row " + it.index() + " failed: " + c.error());
                 }
               }
@@ -250,7 +270,14 @@ public final class Inference {
       ai.fairl.recipe.InferenceRecipe recipe, ai.fairl.recipe.RunOptions options) {
     InferenceSpec spec = RecipeRuns.spec(recipe.inference());
     return RecipeRuns.withInterrupt(
-        stop -> run(spec, LocalModels.loader(options), System::getenv, stop, System.err));
+        stop ->
+            run(
+                spec,
+                LocalModels.loader(options, recipe.inference().seed()),
+                System::getenv,
+                stop,
+                System.err,
+                options.debug()));
   }
 
   /**
@@ -263,6 +290,17 @@ public final class Inference {
       java.util.function.Function<String, String> env,
       StopSignal stop,
       PrintStream console) {
+    return run(spec, loader, env, stop, console, false);
+  }
+
+  /** As above; {@code debug} prints every prompt and response (FAI-RL's --debug). */
+  public static InferenceResult run(
+      InferenceSpec spec,
+      ModelLoader loader,
+      java.util.function.Function<String, String> env,
+      StopSignal stop,
+      PrintStream console,
+      boolean debug) {
     List<Map<String, Object>> rows =
         DatasetRows.load(spec.datasetName(), spec.datasetSplit(), null);
     List<InferenceItem> items = items(spec, rows);
@@ -287,7 +325,7 @@ public final class Inference {
             spec.responseColumn(),
             spec.checkpointColumn(),
             facts);
-    return execute(job, stop, console);
+    return execute(job, stop, console, debug);
   }
 
   /** The models of a recipe, each opened only when needed. */

@@ -6,14 +6,15 @@ import ai.fairl.recipe.RunOptions;
 public final class LocalModels {
   private LocalModels() {}
 
-  /** The loader for local checkpoints, Hub ids and {@code tiny:<family>} models. */
-  public static ModelLoader loader(RunOptions options) {
-    return (pathOrId, batchSize) -> {
-      throw new IllegalStateException(
-          "local model "
-              + pathOrId
-              + ": the local generation engine (ai.fairl.generate) is not in this build yet;"
-              + " use an API model (inference.model with api_endpoint)");
-    };
+  /**
+   * The loader for local checkpoints, PEFT adapter folders, Hub ids and {@code tiny:<family>}
+   * models; {@code seed} seeds sampling and tiny models' weights. Simplified: the CPU in fp32 (a
+   * {@code gpu} device runs on the CPU with a notice until the GPU engine lands).
+   */
+  public static ModelLoader loader(RunOptions options, long seed) {
+    if (options != null && options.device().equals("gpu")) {
+      System.err.println("notice: local inference runs on the CPU in fp32 in this build");
+    }
+    return (pathOrId, batchSize) -> LocalGenerator.open(pathOrId, batchSize, seed);
   }
 }

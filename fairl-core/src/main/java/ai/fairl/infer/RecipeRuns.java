@@ -30,6 +30,8 @@ public final class RecipeRuns {
         .checkpointColumn(r.checkpointColumn())
         .params(new GenerationParams(r.temperature(), r.topP(), r.maxNewTokens(), r.doSample()))
         .batchSize(r.batchSize())
+        .hostedLlmConfig(r.hostedLlmConfig())
+        .apiClient(r.apiConcurrency(), r.apiMaxRetries(), r.apiTimeoutSeconds())
         .build();
   }
 

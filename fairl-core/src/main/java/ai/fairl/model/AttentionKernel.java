@@ -1,6 +1,8 @@
 package ai.fairl.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 
 /**
@@ -27,21 +29,29 @@ public interface AttentionKernel {
    */
   static AttentionKernel composite() {
     return (q, k, v, mask, scale) -> {
+      // k and v may belong to the KV cache; results of ops on them would join the cache's manager,
+      // so everything derived from them is re-homed to the step's manager (q's)
+      NDManager step = q.getManager();
       long heads = q.getShape().get(1);
       long kvHeads = k.getShape().get(1);
       if (heads != kvHeads) {
         long rep = heads / kvHeads;
-        k = k.repeat(1, rep); // (batch, heads, total, head_dim): head i reads kv head i / rep
-        v = v.repeat(1, rep);
+        k =
+            home(
+                k.repeat(1, rep),
+                step); // (batch, heads, total, head_dim): head i reads kv head i / rep
+        v = home(v.repeat(1, rep), step);
       }
-      NDArray scores = q.matMul(k.swapAxes(2, 3)).mul(scale); // (batch, heads, seq, total)
-      NDArray probs =
-          scores
-              .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-              .add(mask.additive())
-              .softmax(-1);
-      return probs.toType(q.getDataType(), false).matMul(v);
+      NDArray kt = home(k.swapAxes(2, 3), step); // (batch, heads, head_dim, total)
+      NDArray scores = q.matMul(kt).mul(scale); // (batch, heads, seq, total)
+      NDArray probs = scores.toType(DataType.FLOAT32, false).add(mask.additive()).softmax(-1);
+      return probs.toType(q.getDataType(), false).matMul(v); // (batch, heads, seq, head_dim)
     };
+  }
+
+  private static NDArray home(NDArray a, NDManager m) {
+    a.attach(m);
+    return a;
   }
 
   /** SiLU, used by the MLP; here so that kernels and the model agree on one definition. */

@@ -60,6 +60,11 @@ public final class KvCache implements AutoCloseable {
     return keys[layer] == null ? 0 : (int) keys[layer].getShape().get(2);
   }
 
+  /** Arrays the cache's manager holds (tests check that it stays at 2 per layer). */
+  int managedArrays() {
+    return manager.getManagedArrays().size();
+  }
+
   NDList layer(int i) {
     return new NDList(keys[i], values[i]);
   }

@@ -1,6 +1,7 @@
 package ai.fairl.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,10 @@ import java.util.Map;
  * (plain by default; LoRA/QLoRA swap in a quantised store), followed by any number of {@link
  * LinearAdapter}s. {@link #setAdaptersEnabled(boolean) Disabling} the adapters gives the frozen
  * reference model that DPO and GRPO need without a second copy of the weights.
+ *
+ * <p>Ownership: a store other than {@link PlainWeightStore} must return a fresh array from {@link
+ * WeightStore#dense} (not a cached one): the projection runs it inside an {@link NDScope} and
+ * attaches the result to the input's manager, so it is freed with the step.
  */
 public final class Linear implements AutoCloseable {
   private final String name;
@@ -97,25 +102,30 @@ public final class Linear implements AutoCloseable {
    * @return (..., out_features), owned by {@code x}'s manager
    */
   public NDArray forward(NDArray x, boolean training) {
-    NDArray w = store.dense(x.getDataType()); // (out, in)
-    NDArray b =
-        bias == null || bias.getDataType() == x.getDataType()
-            ? bias
-            : bias.toType(x.getDataType(), false);
-    NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
-    if (w != storeWeight()) {
-      w.close();
+    NDArray w; // (out, in)
+    if (store instanceof PlainWeightStore p && p.weight().getDataType() == x.getDataType()) {
+      w = p.weight();
+    } else {
+      // a quantised store computes a fresh dense weight: its intermediates die with this scope and
+      // the weight itself belongs to the step (x's manager), so nothing accumulates on the model
+      try (NDScope scope = new NDScope()) {
+        w = store.dense(x.getDataType());
+        NDScope.unregister(w);
+      }
+      w.attach(x.getManager());
     }
+    NDArray b = bias;
+    if (bias != null && bias.getDataType() != x.getDataType()) {
+      b = bias.toType(x.getDataType(), false);
+      b.attach(x.getManager()); // the cast belongs to this step, not to the model
+    }
+    NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
     if (adaptersEnabled) {
       for (LinearAdapter a : adapters) {
         y = a.apply(x, y, training);
       }
     }
     return y;
-  }
-
-  private NDArray storeWeight() {
-    return store instanceof PlainWeightStore p ? p.weight() : null;
   }
 
   /** The adapters' trainable tensors, named {@code <module>.<suffix>}. */

@@ -109,6 +109,10 @@ public final class Tokenizer implements AutoCloseable {
           throw new IllegalArgumentException(cfg + " is not a JSON object: " + e.getMessage(), e);
         }
       }
+      Path jinja = dir.resolve("chat_template.jinja"); // transformers >= 4.43 saves it apart
+      if (!config.has("chat_template") && Files.isRegularFile(jinja)) {
+        config.addProperty("chat_template", Files.readString(jinja, StandardCharsets.UTF_8));
+      }
       return new Tokenizer(bytes, config, json.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json, e);

@@ -288,6 +288,35 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
+   * Loads a causal-LM checkpoint as a {@code *ForSequenceClassification} model (a reward or value
+   * model): the backbone from the checkpoint, a new {@code score} head with {@code numLabels}
+   * outputs initialised like {@link #create} (seeded), the LM head dropped. A checkpoint that is
+   * already a sequence classifier loads as is.
+   */
+  public static TransformerModel loadForSequenceClassification(
+      Path dir, int numLabels, NDManager parent, DataType dtype, long seed) {
+    TransformerConfig base = TransformerConfig.load(dir);
+    if (base.isSequenceClassification()) {
+      return load(dir, parent, dtype);
+    }
+    String arch = base.architecture().replace("ForCausalLM", "ForSequenceClassification");
+    TransformerConfig config = base.withArchitecture(arch, numLabels);
+    DataType dt = Precision.resolve(dtype, parent.getDevice());
+    try (NDManager staging = parent.newSubManager()) {
+      Map<String, NDArray> tensors = new LinkedHashMap<>(Safetensors.loadModelDir(dir, staging));
+      tensors.remove("lm_head.weight");
+      float[] data = new float[numLabels * config.hiddenSize()];
+      SplittableRandom r =
+          new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ "score.weight".hashCode());
+      for (int i = 0; i < data.length; i++) {
+        data[i] = (float) (r.nextGaussian() * config.initializerRange());
+      }
+      tensors.put("score.weight", staging.create(data, new Shape(numLabels, config.hiddenSize())));
+      return fromTensors(config, tensors, parent, dt);
+    }
+  }
+
+  /**
    * Writes {@code config.json} and {@code model.safetensors} (sharded above {@code maxShardBytes};
    * pass 0 for one file) into {@code dir}: a directory transformers loads with {@code
    * from_pretrained}. Tied embeddings are stored once, as transformers does.
@@ -295,7 +324,13 @@ public final class TransformerModel implements AutoCloseable {
   public void save(Path dir, long maxShardBytes) {
     try {
       Files.createDirectories(dir);
-      Safetensors.saveModelDir(dir, parameters, maxShardBytes);
+      Map<String, NDArray> now = parameters();
+      if (now.size() != parameters.size()) {
+        throw new IllegalStateException(
+            "cannot save the full model: some projections hold quantised weights (QLoRA); save the"
+                + " adapter instead, or merge into a model loaded without quantisation");
+      }
+      Safetensors.saveModelDir(dir, now, maxShardBytes);
       Path tmp = dir.resolve("config.json.tmp");
       Files.writeString(tmp, withDtype().toJson(), StandardCharsets.UTF_8);
       Files.move(
@@ -439,6 +474,12 @@ public final class TransformerModel implements AutoCloseable {
 
   private AttentionMask buildMask(NDManager m, NDArray mask64, long b, long s, int past) {
     long total = past + s;
+    if (s == 1 && (config.slidingWindow() <= 0 || total <= config.slidingWindow())) {
+      // one new token (a decode step) sees every unpadded key: only the padding mask matters
+      NDArray additive =
+          mask64.toType(DataType.FLOAT32, false).sub(1f).mul(1e30f).reshape(b, 1, 1, total);
+      return new AttentionMask(additive, mask64, past, config.slidingWindow());
+    }
     NDArray keyPos = m.arange(0, (int) total, 1, DataType.INT64).reshape(1, 1, 1, total);
     NDArray qPos = m.arange(past, (int) total, 1, DataType.INT64).reshape(1, 1, s, 1);
     NDArray allowed = keyPos.lte(qPos); // (1, 1, s, total)
@@ -478,11 +519,23 @@ public final class TransformerModel implements AutoCloseable {
   }
 
   /**
-   * Base parameters by Hugging Face name, in checkpoint order. Projections whose store is not plain
-   * (e.g. NF4) are listed with their original plain weight only while it exists.
+   * Base parameters by Hugging Face name, in checkpoint order, as they are now: a projection whose
+   * weight store was replaced by a plain one lists the new weight, one with a quantised store (NF4,
+   * int8) is left out (its weight is not a trainable dense tensor).
    */
   public Map<String, NDArray> parameters() {
-    return parameters;
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      String name = e.getKey();
+      Linear l =
+          name.endsWith(".weight") ? linears.get(name.substring(0, name.length() - 7)) : null;
+      if (l == null) {
+        out.put(name, e.getValue());
+      } else if (l.weightStore() instanceof PlainWeightStore p) {
+        out.put(name, p.weight());
+      }
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   /** Every projection by module path (for LoRA injection), in checkpoint order. */
@@ -499,7 +552,7 @@ public final class TransformerModel implements AutoCloseable {
 
   /** Sets requires-grad on every base parameter (false freezes the model, e.g. for LoRA). */
   public void setRequiresGrad(boolean requires) {
-    parameters.values().forEach(p -> p.setRequiresGradient(requires));
+    parameters().values().forEach(p -> p.setRequiresGradient(requires));
   }
 
   /** Enables or disables every adapter at once; disabled gives the reference model. */

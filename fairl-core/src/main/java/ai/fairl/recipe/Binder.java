@@ -365,7 +365,30 @@ final class Binder {
       case "steps_per_generation":
         return values.get("gradient_accumulation_steps");
       case "max_completion_length":
-        return data == null ? null : data.maxLength() - data.maxPromptLength();
+        if (data == null) {
+          return null;
+        }
+        int left = data.maxLength() - data.maxPromptLength();
+        if (left < 1) {
+          String where =
+              locations.getOrDefault(
+                  "data.max_prompt_length", locations.getOrDefault("data.max_length", source));
+          throw new RecipeException(
+              "data.max_prompt_length",
+              where,
+              "data.max_prompt_length ("
+                  + data.maxPromptLength()
+                  + ") leaves no room for completions within data.max_length ("
+                  + data.maxLength()
+                  + ")",
+              "lower data.max_prompt_length, raise data.max_length, or set"
+                  + " training.max_completion_length",
+              null);
+        }
+        return left;
+      case "benchmark":
+        Object d = values.get("dataset_name");
+        return "cais/mmlu".equals(d) ? "mmlu" : "openai/gsm8k".equals(d) ? "gsm8k" : null;
       case "reward_functions":
         boolean other =
             root.isMap()
@@ -455,8 +478,10 @@ final class Binder {
 
   private Object afterConvert(String full, Object value, String where, List<String> notes) {
     if (value instanceof String s) {
-      if (full.equals("local_reward_function.function") && Rewards.FAIRL_PYTHON.containsKey(s)) {
-        String builtIn = Rewards.FAIRL_PYTHON.get(s);
+      if (full.equals("local_reward_function.function")
+          && Rewards.builtIn(s) != null
+          && !Rewards.BUILT_IN.contains(s.trim())) {
+        String builtIn = Rewards.builtIn(s);
         notes.add("FAI-RL's Python function, run as the built-in reward " + builtIn);
         return builtIn;
       }

@@ -10,7 +10,7 @@ public record Data(
         int maxLength,
     @Key(
             def = "256",
-            allowed = ">= 1 and < max_length",
+            allowed = ">= 1 (GRPO/GSPO/PPO: < max_length)",
             doc =
                 "Maximum prompt tokens. GRPO/GSPO/PPO: completions get `max_length -"
                     + " max_prompt_length` tokens unless `training.max_completion_length` is set.")
@@ -48,15 +48,6 @@ public record Data(
         "add an entry, e.g. data.datasets: [{name: openai/gsm8k, subset: main}]");
     Check.atLeast("data.max_length", maxLength, 1);
     Check.atLeast("data.max_prompt_length", maxPromptLength, 1);
-    Check.require(
-        maxPromptLength < maxLength,
-        "data.max_prompt_length",
-        "data.max_prompt_length ("
-            + maxPromptLength
-            + ") must be less than data.max_length ("
-            + maxLength
-            + ")",
-        "lower data.max_prompt_length or raise data.max_length");
     Check.require(
         (userPrompt == null) == (assistantPrompt == null),
         userPrompt == null ? "data.assistant_prompt" : "data.user_prompt",

@@ -16,8 +16,33 @@ public record Evaluation(
             allowed = "auto, openai, anthropic, google, default",
             doc = "API wire format; `auto` detects it from api_endpoint as FAI-RL does.")
         String provider,
-    @Key(def = "cais/mmlu", allowed = "cais/mmlu, openai/gsm8k", doc = "The benchmark.")
+    @Key(
+            origin = Origin.OURS,
+            doc =
+                "Hosted-API hook: a Java class implementing `ai.fairl.infer.HostedLlmHook` (request,"
+                    + " response, headers, URL), on the classpath (`--classpath`); FAI-RL's"
+                    + " equivalent is its `utils/hosted_llm_config.py` module.")
+        String hostedLlmConfig,
+    @Key(
+            def = "cais/mmlu",
+            doc =
+                "The data: `cais/mmlu` or `openai/gsm8k` (Hub ids, read from the"
+                    + " `FAIRL_DATASETS_DIR` mirror), or a local file/folder with `benchmark` set.")
         String datasetName,
+    @Key(
+            origin = Origin.OURS,
+            allowed = "mmlu, gsm8k",
+            derived = "from dataset_name (cais/mmlu or openai/gsm8k)",
+            doc = "Which benchmark's prompts and answer extraction to use.")
+        String benchmark,
+    @Key(
+            def = "0",
+            origin = Origin.OURS,
+            allowed = ">= 0",
+            doc =
+                "Solved examples in each prompt (MMLU: the subject's dev split; GSM8K: train);"
+                    + " FAI-RL is zero-shot.")
+        int numFewshot,
     @Key(doc = "MMLU: a subject or `all`; GSM8K: `main`.") String datasetSubset,
     @Key(def = "test", doc = "Split.") String datasetSplit,
     @Key(
@@ -69,7 +94,17 @@ public record Evaluation(
         Integer maxExamples,
     @Key(def = "8", origin = Origin.OURS, allowed = ">= 1", doc = "Local models: batch size.")
         int batchSize,
-    @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed) {
+    @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed,
+    @Key(def = "8", origin = Origin.OURS, allowed = "1 .. 256", doc = "API: concurrent requests.")
+        int apiConcurrency,
+    @Key(
+            def = "5",
+            origin = Origin.OURS,
+            allowed = ">= 0",
+            doc = "API: retries on 429, 5xx and timeouts (exponential backoff, Retry-After).")
+        int apiMaxRetries,
+    @Key(def = "120", origin = Origin.OURS, allowed = "> 0", doc = "API: seconds per request.")
+        double apiTimeoutSeconds) {
 
   public Evaluation {
     modelPaths = modelPaths == null ? null : List.copyOf(modelPaths);
@@ -79,13 +114,34 @@ public record Evaluation(
     provider =
         Check.oneOf(
             "evaluation.provider", provider, "auto", "openai", "anthropic", "google", "default");
-    datasetName = Check.oneOf("evaluation.dataset_name", datasetName, "cais/mmlu", "openai/gsm8k");
+    Check.nonBlank("evaluation.dataset_name", datasetName);
+    if (benchmark == null) {
+      benchmark =
+          datasetName.equalsIgnoreCase("cais/mmlu")
+              ? "mmlu"
+              : datasetName.equalsIgnoreCase("openai/gsm8k") ? "gsm8k" : null;
+      Check.require(
+          benchmark != null,
+          "evaluation.dataset_name",
+          "evaluation.dataset_name '"
+              + datasetName
+              + "' is neither cais/mmlu nor openai/gsm8k, so the benchmark is unknown",
+          "set evaluation.benchmark: mmlu (or gsm8k) for local data, or use a supported dataset");
+    }
+    benchmark = Check.oneOf("evaluation.benchmark", benchmark, "mmlu", "gsm8k");
+    Check.atLeast("evaluation.num_fewshot", numFewshot, 0);
     method = Check.oneOf("evaluation.method", method, "generate", "loglikelihood");
     Check.require(
-        !(method.equals("loglikelihood") && datasetName.equals("openai/gsm8k")),
+        !(method.equals("loglikelihood") && benchmark.equals("gsm8k")),
         "evaluation.method",
-        "evaluation.method: loglikelihood works for multiple choice (cais/mmlu), not openai/gsm8k",
+        "evaluation.method: loglikelihood works for multiple choice (MMLU), not GSM8K",
         "set evaluation.method: generate for GSM8K");
+    Check.require(
+        !(method.equals("loglikelihood") && systemPrompt != null && !systemPrompt.isEmpty()),
+        "evaluation.system_prompt",
+        "evaluation.method: loglikelihood scores the lm-evaluation-harness prompt, so"
+            + " evaluation.system_prompt must be empty",
+        "remove evaluation.system_prompt (or set it to \"\"), or use evaluation.method: generate");
     Check.require(
         !s3UploadResults,
         "evaluation.s3_upload_results",

@@ -25,6 +25,13 @@ public record Inference(
             doc = "API wire format; `auto` detects it from api_endpoint as FAI-RL does.")
         String provider,
     @Key(
+            origin = Origin.OURS,
+            doc =
+                "Hosted-API hook: a Java class implementing `ai.fairl.infer.HostedLlmHook` (request,"
+                    + " response, headers, URL), on the classpath (`--classpath`); FAI-RL's"
+                    + " equivalent is its `utils/hosted_llm_config.py` module.")
+        String hostedLlmConfig,
+    @Key(
             def = "Roblox/FAI-RL-inference-dataset",
             doc = "Hub dataset id, or a local .csv/.jsonl file.")
         String datasetName,
@@ -73,7 +80,17 @@ public record Inference(
             allowed = ">= 1",
             doc = "Local models: rows generated together (FAI-RL: one at a time).")
         int batchSize,
-    @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed) {
+    @Key(def = "42", origin = Origin.OURS, doc = "Sampling seed.") long seed,
+    @Key(def = "8", origin = Origin.OURS, allowed = "1 .. 256", doc = "API: concurrent requests.")
+        int apiConcurrency,
+    @Key(
+            def = "5",
+            origin = Origin.OURS,
+            allowed = ">= 0",
+            doc = "API: retries on 429, 5xx and timeouts (exponential backoff, Retry-After).")
+        int apiMaxRetries,
+    @Key(def = "120", origin = Origin.OURS, allowed = "> 0", doc = "API: seconds per request.")
+        double apiTimeoutSeconds) {
 
   public Inference {
     modelPaths = modelPaths == null ? null : List.copyOf(modelPaths);

@@ -22,9 +22,7 @@ public record LocalRewardFunction(
     Check.nonBlank("local_reward_function.function", function);
     kwargs = kwargs == null ? Map.of() : Map.copyOf(kwargs);
     String f = function.trim();
-    boolean javaName =
-        f.matches("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+(::[A-Za-z_$][\\w$]*)?")
-            || Rewards.BUILT_IN.contains(f);
+    boolean javaName = Rewards.javaName(f) || Rewards.builtIn(f) != null;
     Check.require(
         javaName,
         "local_reward_function.function",

@@ -13,6 +13,14 @@ import java.util.function.Function;
 /**
  * Loads FAI-RL recipes: YAML 1.2 file, then {@code key=value} overrides, then validation into
  * records. All problems are a {@link RecipeException} naming the file, line, key and fix.
+ *
+ * <p>Where this departs from FAI-RL ({@code core/config.py}, {@code utils/recipe_overrides.py}):
+ * YAML 1.2 instead of PyYAML's 1.1 ({@code 3e-4} is a number); an explicit {@code null} means the
+ * default rather than Python's None; types are checked ({@code "false"} in quotes is an error, not
+ * a truthy string); overrides parse lowercase booleans and list indexes (B6); keys of features this
+ * port lacks are errors instead of being passed on; defaults FAI-RL left to TRL or transformers are
+ * filled in and shown with their origin; relative recipe, dataset and DeepSpeed paths fall back to
+ * the install root so shipped recipes work from any directory.
  */
 public final class Recipes {
   private Recipes() {}
@@ -228,5 +236,38 @@ public final class Recipes {
     return c == InferenceRecipe.class
         ? "fai-rl-inference"
         : c == EvaluationRecipe.class ? "fai-rl-eval" : "fai-rl-train";
+  }
+
+  /**
+   * A recipe record as nested maps with the recipe's own (snake_case) keys, secrets as {@code ***}:
+   * for W&B config, checkpoint metadata, JSON. Null values are kept.
+   */
+  public static Map<String, Object> toMaskedMap(Record recipe) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (java.lang.reflect.RecordComponent c : recipe.getClass().getRecordComponents()) {
+      Object v;
+      try {
+        v = c.getAccessor().invoke(recipe);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      String key = Binder.keyName(c);
+      Key k = c.getAnnotation(Key.class);
+      boolean secret = (k != null && k.secret()) || Secrets.looksSecret(key);
+      out.put(key, secret && v != null ? Secrets.MASK : masked(v));
+    }
+    return out;
+  }
+
+  private static Object masked(Object v) {
+    if (v instanceof Record r) {
+      return toMaskedMap(r);
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new java.util.ArrayList<>();
+      l.forEach(x -> out.add(masked(x)));
+      return out;
+    }
+    return Secrets.redactPlain(v);
   }
 }

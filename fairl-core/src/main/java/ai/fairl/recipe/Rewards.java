@@ -1,7 +1,6 @@
 package ai.fairl.recipe;
 
 import java.util.List;
-import java.util.Map;
 
 /** Reward names a recipe can use without a jar, and FAI-RL's Python names for them. */
 final class Rewards {
@@ -10,10 +9,28 @@ final class Rewards {
   /** Built-in reward functions (package ai.fairl.reward), FAI-RL's GRPO set in order. */
   static final List<String> BUILT_IN = List.of("exact_match", "structured_xml", "digit");
 
-  /** FAI-RL's Python reward functions that have a built-in equivalent. */
-  static final Map<String, String> FAIRL_PYTHON =
-      Map.of(
-          "trainers.rewards.accuracy_rewards:exact_match_reward_func", "exact_match",
-          "trainers.rewards.accuracy_rewards:digit_reward_func", "digit",
-          "trainers.rewards.format_rewards:structured_xml_reward_func", "structured_xml");
+  private static final String JAVA_NAME =
+      "[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+(::[A-Za-z_$][\\w$]*)?";
+
+  /**
+   * The built-in reward a name means: {@code exact_match}, FAI-RL's function name {@code
+   * exact_match_reward_func}, or its module path {@code
+   * trainers.rewards.accuracy_rewards:exact_match_reward_func}; null for anything else.
+   */
+  static String builtIn(String name) {
+    String key = name.trim();
+    int colon = key.lastIndexOf(':');
+    if (colon >= 0 && !key.contains("::")) {
+      key = key.substring(colon + 1);
+    }
+    if (key.endsWith("_reward_func")) {
+      key = key.substring(0, key.length() - "_reward_func".length());
+    }
+    return BUILT_IN.contains(key) ? key : null;
+  }
+
+  /** A Java class ({@code com.acme.MyRewards}) or static method ({@code ...::score}). */
+  static boolean javaName(String name) {
+    return name.trim().matches(JAVA_NAME);
+  }
 }

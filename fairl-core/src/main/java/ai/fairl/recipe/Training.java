@@ -95,7 +95,10 @@ public record Training(
         boolean bf16,
     @Key(def = "false", doc = "float16 mixed precision (CPU runs use float32 and say so).")
         boolean fp16,
-    @Key(def = "true", doc = "Recompute activations in the backward pass to save memory.")
+    @Key(
+            def = "true",
+            doc = "Recompute activations in the backward pass to save memory.",
+            noEffect = "stock DJL has no activation recompute; memory is that of a plain backward")
         boolean gradientCheckpointing,
     @Key(
             doc =

@@ -24,9 +24,7 @@ public record TrainingRecipe(
     Check.require(training != null, "training", "the training: section is missing", "add it");
     if (training.rewardFunctions() != null) {
       for (String f : training.rewardFunctions()) {
-        boolean ok =
-            Rewards.BUILT_IN.contains(f)
-                || f.matches("[A-Za-z_$][\\w$]*(\\.[A-Za-z_$][\\w$]*)+(::[A-Za-z_$][\\w$]*)?");
+        boolean ok = Rewards.builtIn(f) != null || Rewards.javaName(f);
         Check.require(
             ok,
             "training.reward_functions",

@@ -123,19 +123,32 @@ public final class Doctor {
   }
 
   private Check jupyter() {
-    String jupyter =
-        Files.isExecutable(Path.of("/usr/bin/jupyter")) ? "/usr/bin/jupyter" : "jupyter";
-    List<String> out = exec(List.of(jupyter, "kernelspec", "list"));
+    String python =
+        Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    // jupyter_client lists kernelspecs the way `jupyter kernelspec list` does; Debian's jupyter
+    // command lacks that subcommand.
+    List<String> out =
+        exec(
+            List.of(
+                python,
+                "-c",
+                "from jupyter_client.kernelspec import KernelSpecManager as K;"
+                    + "print('\\n'.join(K().find_kernel_specs()))"));
     if (out == null) {
       return new Check(
-          "jupyter", false, "not found; install Jupyter, then run: fairl notebook install");
+          "jupyter",
+          false,
+          "not found (no jupyter_client for "
+              + python
+              + "); install Jupyter, then run: fairl"
+              + " notebook install");
     }
-    boolean kernel = out.stream().anyMatch(l -> l.trim().startsWith("fairl-java"));
+    boolean kernel = out.stream().anyMatch(l -> l.equals("fairl-java"));
     return new Check(
         "jupyter",
         kernel,
         kernel
-            ? "kernel fairl-java installed"
+            ? "kernel fairl-java installed (kernels: " + String.join(", ", out) + ")"
             : "found, but the fairl-java kernel is not installed; run: fairl notebook install");
   }
 

@@ -35,7 +35,8 @@ import java.nio.file.Path;
  * @param skipNonFiniteLoss skip a step whose loss is NaN/Inf instead of stopping the run
  * @param resumeFromCheckpoint null or empty for a fresh run, {@code latest} (or {@code true}) for
  *     the newest complete checkpoint in {@code outputDir}, or a checkpoint folder
- * @param recipeYaml the resolved recipe, written into every checkpoint; may be null
+ * @param resolvedRecipe the resolved recipe (JSON, secrets masked), written into every checkpoint
+ *     as recipe.json; may be null
  */
 public record TrainConfig(
     Path outputDir,
@@ -59,7 +60,7 @@ public record TrainConfig(
     int saveTotalLimit,
     boolean skipNonFiniteLoss,
     String resumeFromCheckpoint,
-    String recipeYaml) {
+    String resolvedRecipe) {
 
   public TrainConfig {
     if (outputDir == null) {
@@ -126,7 +127,7 @@ public record TrainConfig(
         saveTotalLimit,
         skipNonFiniteLoss,
         checkpoint,
-        recipeYaml);
+        resolvedRecipe);
   }
 
   /** Mutable builder for {@link TrainConfig}; {@link #build} validates. */
@@ -152,7 +153,7 @@ public record TrainConfig(
     private int saveTotalLimit = 0;
     private boolean skipNonFiniteLoss;
     private String resumeFromCheckpoint;
-    private String recipeYaml;
+    private String resolvedRecipe;
 
     private Builder(Path outputDir) {
       this.outputDir = outputDir;
@@ -250,8 +251,8 @@ public record TrainConfig(
       return this;
     }
 
-    public Builder recipeYaml(String v) {
-      recipeYaml = v;
+    public Builder resolvedRecipe(String v) {
+      resolvedRecipe = v;
       return this;
     }
 
@@ -278,7 +279,7 @@ public record TrainConfig(
           saveTotalLimit,
           skipNonFiniteLoss,
           resumeFromCheckpoint,
-          recipeYaml);
+          resolvedRecipe);
     }
   }
 }

@@ -373,8 +373,8 @@ public final class TrainLoop {
               sched.addProperty("total_steps", total);
               sched.addProperty("last_step", step);
               write(tmp.resolve("scheduler.json"), GSON.toJson(sched));
-              if (config.recipeYaml() != null) {
-                write(tmp.resolve("recipe.yaml"), config.recipeYaml());
+              if (config.resolvedRecipe() != null) {
+                write(tmp.resolve("recipe.json"), config.resolvedRecipe());
               }
               write(
                   tmp.resolve(Checkpoints.STATE_FILE),

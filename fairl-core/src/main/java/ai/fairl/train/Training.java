@@ -13,6 +13,8 @@ import ai.fairl.data.PreferenceExamples;
 import ai.fairl.data.SftExamples;
 import ai.fairl.data.TokenEncoder;
 import ai.fairl.data.TokenizedExample;
+import ai.fairl.hub.DatasetSource;
+import ai.fairl.hub.ModelSource;
 import ai.fairl.model.Safetensors;
 import ai.fairl.model.Tokenizer;
 import ai.fairl.model.Tokenizers;
@@ -176,7 +178,7 @@ public final class Training {
         .saveTotalLimit(t.saveTotalLimit() == null ? 0 : t.saveTotalLimit())
         .skipNonFiniteLoss(t.skipNonfiniteLoss())
         .resumeFromCheckpoint(t.resumeFromCheckpoint())
-        .recipeYaml(maskedJson(recipe))
+        .resolvedRecipe(maskedJson(recipe))
         .build();
   }
 
@@ -287,24 +289,16 @@ public final class Training {
     if (Files.isRegularFile(p)) {
       return DatasetFiles.read(p);
     }
-    throw new IOException(
-        "data.datasets[].name: "
-            + spec.name()
-            + " is not a local .jsonl/.json/.csv/.parquet file; Hub datasets resolve through"
-            + " ai.fairl.hub once it lands (until then point at a local file)");
+    List<Map<String, Object>> all = new ArrayList<>();
+    for (Path f : DatasetSource.resolve(spec.name(), spec.subset(), spec.split())) {
+      all.addAll(DatasetFiles.read(f));
+    }
+    return all;
   }
 
-  /** A local model folder; Hub ids resolve through ai.fairl.hub once it lands. */
-  static Path localModel(String ref) throws IOException {
-    Path p = Path.of(ref);
-    if (Files.isDirectory(p)) {
-      return p;
-    }
-    throw new IOException(
-        "model.base_model_name: "
-            + ref
-            + " is not a local model folder (nor tiny:<family>); Hub downloads resolve through"
-            + " ai.fairl.hub once it lands");
+  /** A local model folder, or a Hub id through the Hub cache. */
+  static Path localModel(String ref) {
+    return ModelSource.resolve(ref);
   }
 
   static TokenEncoder encoder(Tokenizer tok) {
@@ -332,12 +326,21 @@ public final class Training {
     if (tok.chatTemplate() == null) {
       return null;
     }
-    return (messages, gen) -> {
-      List<Map<String, Object>> m = new ArrayList<>();
-      for (ChatRenderer.Message x : messages) {
-        m.add(Tokenizer.message(x.role(), x.content()));
+    String eos = tok.eosToken() == null ? "" : tok.eosToken();
+    return new ChatRenderer() {
+      @Override
+      public String render(List<ChatRenderer.Message> messages, boolean gen) {
+        List<Map<String, Object>> m = new ArrayList<>();
+        for (ChatRenderer.Message x : messages) {
+          m.add(Tokenizer.message(x.role(), x.content()));
+        }
+        return tok.applyChatTemplate(m, gen);
       }
-      return tok.applyChatTemplate(m, gen);
+
+      @Override
+      public String endOfTurn() {
+        return eos;
+      }
     };
   }
 

@@ -202,6 +202,35 @@ class BadInputTest {
             BASE + "local_reward_function:\n  function: my_rewards:score\n"));
     c.add(train("dpo_loss_type", edit("algorithm: grpo", "algorithm: dpo\n  loss_type: dapo")));
     c.add(train("empty_recipe", ""));
+    c.add(
+        new Case(
+            "loglikelihood_with_prompt",
+            "fai-rl-eval",
+            "evaluation:\n  model: tiny:llama\n  method: loglikelihood\n  system_prompt: \"Q: {question}\"\n",
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
+        train(
+            "no_room_for_completions",
+            edit(
+                    "    - name: openai/gsm8k",
+                    "  max_length: 128\n  datasets:\n    - name: openai/gsm8k")
+                .replace("data:\n  datasets:\n  max_length", "data:\n  max_length")));
+    c.add(
+        new Case(
+            "eval_local_data_needs_benchmark",
+            "fai-rl-eval",
+            "evaluation:\n  model: tiny:llama\n  dataset_name: data/my_mmlu\n",
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of()));
+    c.add(
+        new Case(
+            "multi_node_not_yet",
+            "fai-rl-train",
+            BASE,
+            List.of("--recipe", "r.yaml", "--dry-run", "--nnodes", "2"),
+            Map.of()));
+    c.add(new Case("no_recipe", "fai-rl-train", null, List.of("--dry-run"), Map.of()));
     return c.stream().map(Arguments::of);
   }
 

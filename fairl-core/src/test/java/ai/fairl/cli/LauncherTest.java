@@ -47,7 +47,10 @@ class LauncherTest {
     for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
       if (e.endsWith(".jar")) {
         Path p = Path.of(e);
-        Files.copy(p, lib.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        Path link = lib.resolve(p.getFileName());
+        if (!Files.exists(link)) {
+          Files.createSymbolicLink(link, p.toAbsolutePath()); // large native jars: link, not copy
+        }
       }
     }
     Files.createDirectories(install.resolve("bin"));

@@ -44,15 +44,23 @@ class DataTest {
 
   /** A toy template: <role>content| per turn, "<assistant>" as the generation header. */
   static final ChatRenderer TOY =
-      (messages, gen) -> {
-        StringBuilder b = new StringBuilder();
-        for (Message m : messages) {
-          b.append('<').append(m.role()).append('>').append(m.content()).append('|');
+      new ChatRenderer() {
+        @Override
+        public String render(List<Message> messages, boolean gen) {
+          StringBuilder b = new StringBuilder();
+          for (Message m : messages) {
+            b.append('<').append(m.role()).append('>').append(m.content()).append('|');
+          }
+          if (gen) {
+            b.append("<assistant>");
+          }
+          return b.toString();
         }
-        if (gen) {
-          b.append("<assistant>");
+
+        @Override
+        public String endOfTurn() {
+          return "|";
         }
-        return b.toString();
       };
 
   @Test

@@ -34,6 +34,17 @@ class EngineInfoTest {
   }
 
   @Test
+  void fairlNativesAreAbsentFromStockDjlAndSayWhich() {
+    if (EngineInfo.current().isFairlNative()) {
+      assertEquals(6, FusedNatives.buildInfo().length);
+    } else {
+      UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, FusedNatives::buildInfo);
+      assertTrue(e.getMessage().contains("buildInfo"), e.getMessage());
+      assertFalse(FusedOps.get().isNative());
+    }
+  }
+
+  @Test
   void describeNamesNativesVersionsAndCuda() {
     assertEquals(
         "engine: fairl-native on PyTorch 2.11.0 (CUDA 13.0, 1 GPU) from /venv/torch/lib",

@@ -137,7 +137,9 @@ class NdArrayLayerOpsTest {
             input);
     float h1 = (float) Math.tanh(0.3);
     float h2 = (float) Math.tanh(0.3 + 0.2 * h1);
-    close(new float[] {h1, h1, h2, h2}, rnn.get(0), 1e-5f);
+    // cuDNN's recurrent kernels use TF32 by default on GPUs: about 1e-4 relative error
+    float tol = OpSuite.device().isGpu() ? 1e-3f : 1e-5f;
+    close(new float[] {h1, h1, h2, h2}, rnn.get(0), tol);
     shape(rnn.get(1), 1, 1, 2);
     NDList gru =
         runRecurrent(
@@ -165,7 +167,7 @@ class NdArrayLayerOpsTest {
     // LSTM step 1 with all weights 0.1: gates sigmoid(0.3), cell tanh(0.3): c = i g, h = o tanh(c)
     float s = (float) (1 / (1 + Math.exp(-0.3)));
     float c1 = s * (float) Math.tanh(0.3);
-    close(new float[] {s * (float) Math.tanh(c1)}, lstm.get(0).get("0, 0, 0").reshape(1), 1e-5f);
+    close(new float[] {s * (float) Math.tanh(c1)}, lstm.get(0).get("0, 0, 0").reshape(1), tol);
   }
 
   @Test
@@ -303,6 +305,80 @@ class NdArrayLayerOpsTest {
       assertEquals(1L, imap.toIValueMap().get("y").toLong());
       assertEquals(1, map.toIValueMap().size());
     }
+  }
+
+  @Test
+  void sparseComplexAndEngineSettings() {
+    NDArray coo =
+        m.createCoo(
+            java.nio.FloatBuffer.wrap(new float[] {5, 7}), new long[][] {{0, 2}}, new Shape(3));
+    assertEquals(ai.djl.ndarray.types.SparseFormat.COO, coo.getSparseFormat());
+    exact(new float[] {5, 0, 7}, ((PtNDArray) coo).toDense());
+    PtNDArray pair = (PtNDArray) f(new float[] {1, 2, 3, -4}, 2, 2); // (re, im) rows
+    PtNDArray z = (PtNDArray) pair.complex();
+    assertEquals(DataType.COMPLEX64, z.getDataType());
+    exact(new float[] {1, -2, 3, 4}, ((PtNDArray) z.conj()).real().flatten());
+    NDArray signal = m.arange(0f, 16f, 1f);
+    NDArray spec = signal.stft(8, 4, true, m.hanningWindow(8), true);
+    shape(spec, 5, 5); // 8 / 2 + 1 frequencies, 1 + 16 / 4 frames
+    assertEquals(DataType.COMPLEX64, spec.getDataType());
+    exact(new float[] {4, 5, 6, 7}, m.arange(0f, 12f, 1f).reshape(3, 4).get(m, 1));
+    exact(new float[] {6}, m.arange(0f, 12f, 1f).reshape(3, 4).get(m, 1, 2).reshape(1));
+    exact(new long[] {1, 1}, f(new float[] {3, 1, 2, 0}, 2, 2).argMin(1));
+    assertEquals(3L, f(new float[] {3, 1, 2, 0}, 2, 2).argMin().getLong());
+    int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    assertEquals(threads, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    ai.djl.pytorch.jni.JniUtils.setBenchmarkCuDNN(false);
+    // PyTorch refuses a new inter-op pool size once parallel work ran; the refusal must arrive
+    // as a Java exception naming it (stock DJL and fairl-native alike), never a crash
+    int interop = ai.djl.pytorch.jni.JniUtils.getNumInteropThreads();
+    try {
+      ai.djl.pytorch.jni.JniUtils.setNumInteropThreads(interop);
+    } catch (ai.djl.engine.EngineException e) {
+      assertTrue(e.getMessage().contains("interop"), e.getMessage());
+    }
+    ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+    NDArray x = f(new float[] {1, 2}, 2);
+    x.setRequiresGradient(true);
+    try (ai.djl.training.GradientCollector gc =
+        ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+      NDArray y = x.mul(2);
+      assertTrue(
+          ai.djl.pytorch.jni.JniUtils.getGradientFunctionNames((PtNDArray) y).startsWith("Mul"));
+      gc.backward(y.sum());
+    }
+  }
+
+  @Test
+  void jniUtilsEntryPointsDjlUsesInternally() {
+    PtNDArray a = (PtNDArray) m.arange(0f, 6f, 1f).reshape(2, 3);
+    PtNDManager pm = (PtNDManager) m;
+    // NDIndexFullSlice paths: a[0:2:1, 1:3:1], then write into that window
+    exact(
+        new float[] {1, 2, 4, 5},
+        ai.djl.pytorch.jni.JniUtils.index(
+            a, new long[] {0, 1}, new long[] {2, 3}, new long[] {1, 1}, pm));
+    PtNDArray b = (PtNDArray) a.duplicate();
+    ai.djl.pytorch.jni.JniUtils.indexSet(
+        b,
+        (PtNDArray) m.zeros(new Shape(2, 2)),
+        new long[] {0, 1},
+        new long[] {2, 3},
+        new long[] {1, 1});
+    exact(new float[] {0, 0, 0, 3, 0, 0}, b);
+    exact(new float[] {1, 4}, ai.djl.pytorch.jni.JniUtils.slice(a, 1, 1, 2, 1).flatten());
+    PtNDArray c = (PtNDArray) a.duplicate();
+    ai.djl.pytorch.jni.JniUtils.booleanMaskSet(c, (PtNDArray) m.create(-1f), (PtNDArray) a.gt(3));
+    exact(new float[] {0, 1, 2, 3, -1, -1}, c);
+    exact(
+        new float[] {0, 0, 0, 0, 0, 0},
+        ai.djl.pytorch.jni.JniUtils.zerosLike(
+            a, DataType.FLOAT32, a.getDevice(), ai.djl.ndarray.types.SparseFormat.DENSE));
+    exact(
+        new long[] {1, 1, 1, 1, 1, 1},
+        ai.djl.pytorch.jni.JniUtils.onesLike(
+            a, DataType.INT64, a.getDevice(), ai.djl.ndarray.types.SparseFormat.DENSE));
   }
 
   @AfterAll

@@ -2,7 +2,8 @@
  * Runs JUnit 5 test classes without Maven or the JUnit launcher (the GPU host has neither): each
  * @Test method on a fresh instance, with @BeforeEach/@AfterEach and @AfterAll; prints one line per
  * test and a summary; exit status 1 when any test fails. Simplified: no parameterised tests,
- * nested classes or extensions (the engine suite uses none).
+ * nested classes or extensions (the engine suite uses none); @TempDir Path parameters get a fresh
+ * temporary folder.
  * Usage: java -cp ... ai.fairl.engine.SuiteRunner ai.fairl.engine.NdArrayOpsTest ...
  */
 package ai.fairl.engine;
@@ -43,7 +44,14 @@ final class SuiteRunner {
           invokeAll(methods, BeforeEach.class, instance);
           try {
             test.setAccessible(true);
-            test.invoke(instance);
+            Object[] params = new Object[test.getParameterCount()];
+            for (int i = 0; i < params.length; i++) {
+              if (test.getParameterTypes()[i] != java.nio.file.Path.class) {
+                throw new IllegalStateException("SuiteRunner only injects @TempDir Path");
+              }
+              params[i] = java.nio.file.Files.createTempDirectory("suite");
+            }
+            test.invoke(instance, params);
           } finally {
             invokeAll(methods, AfterEach.class, instance);
           }

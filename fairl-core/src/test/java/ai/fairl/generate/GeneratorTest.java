@@ -93,6 +93,19 @@ class GeneratorTest {
   }
 
   @Test
+  void repeatedGenerationLeavesNoArraysBehind() {
+    Generator gen = new Generator(model, tok);
+    long[][] p = {tok.encode("abc", false), tok.encode("x", false)};
+    gen.generate(p, GenerationConfig.greedy(5), null);
+    int before = model.manager().getManagedArrays().size();
+    for (int i = 0; i < 3; i++) {
+      gen.generate(
+          p, GenerationConfig.sampling(16, 1.0, 0, 1.0, i).withStopTokens(List.of(-1L)), null);
+    }
+    assertEquals(before, model.manager().getManagedArrays().size());
+  }
+
+  @Test
   void topKOneIsGreedy() {
     Generator gen = new Generator(model, tok);
     long[][] p = {tok.encode("k9", false)};

@@ -205,6 +205,26 @@ class InferenceTest {
   }
 
   @Test
+  void debugPrintsEachPromptAndTheStartOfItsResponse() throws Exception {
+    Path data = dataset(2);
+    ScriptedGenerator g = new ScriptedGenerator("m", 8, u -> "x".repeat(300));
+    InferenceSpec spec =
+        InferenceSpec.builder()
+            .model("m")
+            .dataset(data.toString(), "test")
+            .outputFile(dir.resolve("d.csv"))
+            .systemPrompt("Persona {persona}")
+            .userPrompt("{prompt}")
+            .build();
+    Inference.run(spec, (p, b) -> g, k -> null, new StopSignal(), console, true);
+    String out = consoleBytes.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("SYSTEM:\nPersona a \"pirate\", number 1"), out);
+    assertTrue(out.contains("PROMPT:\nsay hi\nin 0 words"), out);
+    assertTrue(out.contains("RESPONSE:\n" + "x".repeat(200) + "...\n"), out);
+    assertTrue(g.seen.get(0).chat(), "user_prompt selects chat mode");
+  }
+
+  @Test
   void aChangedPromptIsAskedAgain() throws Exception {
     Path data = dataset(3);
     ScriptedGenerator g = new ScriptedGenerator("m", 8, u -> "ok");

@@ -64,6 +64,74 @@ class ShippedInferenceRecipesTest {
   }
 
   @Test
+  void localModelRecipesRunWithTheirPromptsAgainstTheLocalServer() throws Exception {
+    // The recipes for real checkpoints (a 3B model is no CI test) keep their prompts, columns and
+    // modes; only the model is swapped for the local OpenAI-compatible server.
+    try (FakeProvider s = FakeProvider.start(ApiProvider.OPENAI);
+        Stream<Path> files = Files.list(root().resolve("recipes/inference"))) {
+      var ctx =
+          new Recipes.Context(
+              root(),
+              root(),
+              Map.of("OPENAI_API_KEY", "k", "ANTHROPIC_API_KEY", "k", "GEMINI_API_KEY", "k")::get);
+      int ran = 0;
+      for (Path f : files.filter(x -> x.toString().endsWith(".yaml")).sorted().toList()) {
+        InferenceRecipe original = Recipes.load(f, List.of(), ctx, InferenceRecipe.class).recipe();
+        if (original.inference().apiEndpoint() != null
+            || original.inference().model() != null
+                && original.inference().model().startsWith("tiny:")) {
+          continue;
+        }
+        Path out = dir.resolve("swap/" + f.getFileName().toString().replace(".yaml", ".csv"));
+        InferenceRecipe r =
+            Recipes.load(
+                    f,
+                    List.of(
+                        "inference.model_paths=None",
+                        "inference.model=gpt-4o-mini",
+                        "inference.api_endpoint=" + s.endpoint("gpt-4o-mini"),
+                        "inference.api_key=" + FakeProvider.KEY,
+                        "inference.dataset_name="
+                            + root().resolve("recipes/data/inference_tiny.csv"),
+                        "inference.output_file=" + out),
+                    ctx,
+                    InferenceRecipe.class)
+                .recipe();
+        InferenceResult res = Inference.run(r, RunOptions.cpu());
+        assertTrue(res.complete() && res.failed() == 0, f.toString());
+        ran++;
+      }
+      assertTrue(ran >= 2, "local-model inference recipes run: " + ran);
+    }
+  }
+
+  @Test
+  void hostedLlmConfigNamesAJavaHookInTheRecipe() throws Exception {
+    try (FakeProvider s = FakeProvider.start(ApiProvider.HOSTED)) {
+      s.gateway = true;
+      var ctx =
+          new Recipes.Context(root(), root(), Map.of("OPENAI_API_KEY", FakeProvider.KEY)::get);
+      InferenceRecipe r =
+          Recipes.load(
+                  root().resolve("recipes/inference/api_openai.yaml"),
+                  List.of(
+                      "inference.provider=default",
+                      "inference.model=scripted",
+                      "inference.hosted_llm_config=" + GatewayHook.class.getName(),
+                      "inference.api_concurrency=2",
+                      "inference.api_endpoint=" + s.endpoint("scripted"),
+                      "inference.dataset_name=" + root().resolve("recipes/data/inference_tiny.csv"),
+                      "inference.output_file=" + dir.resolve("gw.csv")),
+                  ctx,
+                  InferenceRecipe.class)
+              .recipe();
+      InferenceResult res = Inference.run(r, RunOptions.cpu());
+      assertEquals(res.rows().size(), res.succeeded());
+      assertTrue(res.rows().get(0).response().startsWith("echo: "));
+    }
+  }
+
+  @Test
   void everyShippedInferenceRecipeMapsToAValidSpec() throws Exception {
     try (Stream<Path> files = Files.list(root().resolve("recipes/inference"))) {
       List<Path> recipes = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();

@@ -50,6 +50,39 @@ class ModelsTest {
   }
 
   @Test
+  void aCausalCheckpointLoadsAsARewardModelWithItsBackbone() {
+    try (NDManager m = NDManager.newBaseManager();
+        Models.Loaded a = Models.load("tiny:llama", m, DataType.FLOAT32, 5)) {
+      a.model().save(tmp.resolve("lm"));
+      try (TransformerModel rm =
+          TransformerModel.loadForSequenceClassification(
+              tmp.resolve("lm"), 1, m, DataType.FLOAT32, 3)) {
+        assertEquals("LlamaForSequenceClassification", rm.config().architecture());
+        String k = "model.layers.1.mlp.up_proj.weight";
+        assertArrayEquals(
+            a.model().parameters().get(k).toFloatArray(), rm.parameters().get(k).toFloatArray());
+        NDArray ids = m.create(new long[] {0, 0, 5, 6, 7, 8, 9, 10}, new Shape(2, 4));
+        NDArray mask = m.create(new long[] {0, 0, 1, 1, 1, 1, 1, 1}, new Shape(2, 4));
+        ai.fairl.model.ModelOutput out = rm.forward(ids, mask, null, null, false);
+        assertEquals(new Shape(2, 1), out.logits().getShape());
+        // the score reads the last token: row 0 alone (unpadded) gives the same value
+        float alone =
+            rm.forward(m.create(new long[] {5, 6}, new Shape(1, 2)), null, null, null, false)
+                .logits()
+                .getFloat(0, 0);
+        assertEquals(alone, out.logits().getFloat(0, 0), 1e-5);
+        rm.save(tmp.resolve("rm"));
+        try (TransformerModel back =
+            TransformerModel.load(tmp.resolve("rm"), m, DataType.FLOAT32)) {
+          assertArrayEquals(
+              out.logits().toFloatArray(),
+              back.forward(ids, mask, null, null, false).logits().toFloatArray());
+        }
+      }
+    }
+  }
+
+  @Test
   void charTokenizerHandlesUnknownsAndSpecials() {
     try (Tokenizer t = Tokenizers.charLevel("ab")) {
       assertArrayEquals(new long[] {4, 5, 3, 4}, t.encode("abza", false));

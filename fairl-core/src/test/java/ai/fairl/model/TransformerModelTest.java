@@ -90,6 +90,7 @@ class TransformerModelTest {
               .forward(m.create(toks, new Shape(1, 6)), null, null, null, false)
               .logits()
               .toFloatArray();
+      int weights = model.manager().getManagedArrays().size();
       try (KvCache cache = model.newCache(m)) {
         model.forward(m.create(new long[] {3, 9, 4}, new Shape(1, 3)), null, null, cache, false);
         for (int t = 3; t < 6; t++) {
@@ -105,7 +106,55 @@ class TransformerModelTest {
           }
         }
         assertEquals(6, cache.length());
+        // the cache holds exactly keys and values per layer: no per-step garbage joins it
+        assertEquals(2 * c.numLayers(), cache.managedArrays());
+        assertEquals(weights, model.manager().getManagedArrays().size());
       }
+    }
+  }
+
+  /**
+   * A store that computes its dense weight (like NF4): nothing it creates may stay on the model.
+   */
+  @Test
+  void computedWeightStoresLeaveNothingBehindAndQuantisedProjectionsLeaveTheParameterList() {
+    TransformerConfig c = TransformerConfig.tiny("llama", 50, 32, 1);
+    try (NDManager m = NDManager.newBaseManager();
+        TransformerModel model = TransformerModel.create(c, m, DataType.FLOAT32, 3)) {
+      NDArray ids = m.create(new long[] {1, 2, 3}, new Shape(1, 3));
+      float[] before = model.forward(ids, null, null, null, false).logits().toFloatArray();
+      Linear q = model.linears().get("model.layers.0.self_attn.q_proj");
+      NDArray base = ((PlainWeightStore) q.weightStore()).weight();
+      q.setWeightStore(
+          new WeightStore() {
+            @Override
+            public NDArray dense(DataType t) {
+              return base.mul(2f).div(2f); // two new arrays per call, on the model's manager
+            }
+
+            @Override
+            public long storageBytes() {
+              return 0;
+            }
+
+            @Override
+            public void close() {}
+          });
+      int weights = model.manager().getManagedArrays().size();
+      for (int i = 0; i < 3; i++) {
+        try (NDManager step = m.newSubManager()) {
+          float[] now =
+              model
+                  .forward(
+                      step.create(new long[] {1, 2, 3}, new Shape(1, 3)), null, null, null, false)
+                  .logits()
+                  .toFloatArray();
+          assertArrayEquals(before, now);
+        }
+      }
+      assertEquals(weights, model.manager().getManagedArrays().size());
+      assertTrue(!model.parameters().containsKey("model.layers.0.self_attn.q_proj.weight"));
+      assertThrows(IllegalStateException.class, () -> model.save(tmp.resolve("q")));
     }
   }
 

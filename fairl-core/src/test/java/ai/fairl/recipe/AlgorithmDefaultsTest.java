@@ -96,4 +96,43 @@ class AlgorithmDefaultsTest {
     assertTrue(r.setting("training.dataloader_pin_memory").note().startsWith("no effect here: "));
     assertTrue(r.render().contains("no effect here: no CUDA data loader"));
   }
+
+  @Test
+  void faiRlRewardNamesAreAccepted() {
+    Resolved<TrainingRecipe> r =
+        with(
+            "grpo",
+            "training.reward_functions=[exact_match_reward_func,"
+                + " 'trainers.rewards.format_rewards:structured_xml_reward_func', digit]");
+    assertEquals(3, r.recipe().rewardNames().size());
+    Resolved<TrainingRecipe> local =
+        with(
+            "grpo",
+            "local_reward_function={function:"
+                + " 'trainers.rewards.accuracy_rewards:exact_match_reward_func'}");
+    assertEquals("exact_match", local.recipe().localRewardFunction().function());
+    assertTrue(
+        local
+            .setting("local_reward_function.function")
+            .note()
+            .contains("built-in reward exact_match"));
+  }
+
+  @Test
+  void maskedMapUsesRecipeKeysAndHidesSecrets() {
+    Resolved<TrainingRecipe> r =
+        with(
+            "grpo",
+            "wandb.api_key=secret-1",
+            "reward_api={endpoint: 'https://r.example/s', headers: {Authorization: 'Bearer x'}}");
+    Map<String, Object> m = Recipes.toMaskedMap(r.recipe());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> training = (Map<String, Object>) m.get("training");
+    assertEquals(1.0e-6, training.get("learning_rate"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> wandb = (Map<String, Object>) m.get("wandb");
+    assertEquals("***", wandb.get("api_key"));
+    assertTrue(
+        !m.toString().contains("secret-1") && !m.toString().contains("Bearer x"), m.toString());
+  }
 }

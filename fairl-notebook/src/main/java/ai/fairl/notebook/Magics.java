@@ -200,8 +200,8 @@ final class Magics {
     var result =
         ai.fairl.eval.Evaluation.run(
             ai.fairl.eval.Evaluation.spec(r.evaluation(), Path.of(path)),
-            ai.fairl.infer.LocalModels.loader(options),
-            ai.fairl.eval.LocalScorers.loader(options),
+            ai.fairl.infer.LocalModels.loader(options, r.evaluation().seed()),
+            ai.fairl.eval.LocalScorers.loader(options, r.evaluation().seed()),
             System::getenv,
             Notebook.stopSignal(),
             System.out);
@@ -235,7 +235,7 @@ final class Magics {
     var result =
         ai.fairl.infer.Inference.run(
             ai.fairl.infer.RecipeRuns.spec(r.inference()),
-            ai.fairl.infer.LocalModels.loader(options(a, path)),
+            ai.fairl.infer.LocalModels.loader(options(a, path), r.inference().seed()),
             System::getenv,
             Notebook.stopSignal(),
             System.out);
