@@ -38,8 +38,12 @@ class KernelSessionTest {
     firstReplyMs = (System.nanoTime() - t0) / 1_000_000;
     assertEquals("ok", r.status());
     System.out.printf(
-        "fairl-java start-up: kernel_info after %d ms, first execute reply after %d ms%n",
-        startMs, firstReplyMs);
+        "fairl-java start-up: kernel_info after %d ms, first execute reply after %d ms"
+            + " (kernel CPU time by then: %d ms; load average %.1f)%n",
+        startMs,
+        firstReplyMs,
+        kernel.kernelCpuMillis(),
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   @AfterAll
