@@ -286,6 +286,27 @@ class KernelSessionTest {
   }
 
   @Test
+  void inferMagicAnswersATinyLocalRecipeAsATable(@TempDir Path dir) {
+    String root = System.getProperty("fairl.root");
+    KernelClient.Reply i =
+        run(
+            "%fairl_infer "
+                + root
+                + "/recipes/inference/tiny_local.yaml inference.max_new_tokens=4 inference.output_file="
+                + dir.resolve("tiny_local.csv"));
+    assertEquals("ok", i.status(), i.content().toString() + i.messages("stream"));
+    String html =
+        i.messages("execute_result")
+            .get(0)
+            .getAsJsonObject("content")
+            .getAsJsonObject("data")
+            .get("text/html")
+            .getAsString();
+    assertTrue(html.contains("<th>response</th>") && html.contains("<tbody><tr>"), html);
+    assertTrue(Files.isRegularFile(dir.resolve("tiny_local.csv")), "FAI-RL's CSV was not written");
+  }
+
+  @Test
   void evalAndInferMagicsNameAWrongRecipeKind() {
     // running them needs local models (ai.fairl.model) or an API server; here: the magics' own
     // checks
