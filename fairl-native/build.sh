@@ -97,24 +97,29 @@ configure_and_build() {
     || { cat "$build_dir.cmake.log" >&2; return 1; }
   cmake --build "$build_dir" --parallel "$jobs"
 }
+# A build folder configured with another generator (ninja installed or removed since) is rebuilt.
+if [[ -f "$build_dir/CMakeCache.txt" ]]; then
+  want="Unix Makefiles"; [[ ${#generator[@]} -gt 0 ]] && want="Ninja"
+  have=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$build_dir/CMakeCache.txt")
+  [[ "$have" == "$want" ]] || { say "generator changed ($have -> $want): clean build"; rm -rf "$build_dir"; }
+fi
 mkdir -p "$build_dir"
 start=$(date +%s)
 cuda_args=()
 [[ -n "${FAIRL_WITH_CUDA:-}" ]] && cuda_args=(-DFAIRL_WITH_CUDA="$FAIRL_WITH_CUDA")
-# Optional parts that depend most on PyTorch's version: if the build fails, retry without them,
-# one at a time, and say so (their natives then throw UnsatisfiedLinkError naming themselves).
+# Optional parts that depend most on the compiler and PyTorch version: if the build fails, retry
+# without them, cumulatively, and say so (their natives then throw UnsatisfiedLinkError naming
+# themselves): the precompiled header, the CUDA allocator natives, the TorchScript natives.
 if ! configure_and_build "${cuda_args[@]}"; then
   built=0
-  if [[ -n "$cuda_version" && "${FAIRL_WITH_CUDA:-}" != "OFF" ]]; then
-    say "WARNING: the build failed; retrying without the CUDA allocator natives (src/cuda.cc)"
-    cuda_args=(-DFAIRL_WITH_CUDA=OFF)
-    configure_and_build "${cuda_args[@]}" && built=1
-  fi
-  if [[ $built == 0 ]]; then
-    say "WARNING: the build failed; retrying without the TorchScript and profiler natives (src/script.cc)"
-    cuda_args+=(-DFAIRL_WITH_SCRIPT=OFF)
-    configure_and_build "${cuda_args[@]}" || die "build failed (see the compiler output above)"
-  fi
+  for fallback in "-DFAIRL_PCH=OFF:the precompiled header" \
+                  "-DFAIRL_WITH_CUDA=OFF:the CUDA allocator natives (src/cuda.cc)" \
+                  "-DFAIRL_WITH_SCRIPT=OFF:the TorchScript and profiler natives (src/script.cc)"; do
+    say "WARNING: the build failed; retrying without ${fallback#*:}"
+    cuda_args+=("${fallback%%:*}")
+    if configure_and_build "${cuda_args[@]}"; then built=1; break; fi
+  done
+  [[ $built == 1 ]] || die "build failed (see the compiler output above)"
 fi
 shared_libstdcxx() { [[ $(readelf -d "$build_dir/libdjl_torch.so" | grep -c 'NEEDED.*libstdc++' || true) -gt 0 ]]; }
 if ! shared_libstdcxx; then

@@ -9,7 +9,7 @@ root="$(cd "$here/.." && pwd)"
 exercised="${1:-$root/fairl-core/target/fairl-native-exercised.txt}"
 lib="${2:-}"
 if [[ -z "$lib" ]]; then
-  lib=$(ls -t "$root"/build/native/*/libdjl_torch.so 2>/dev/null | head -1 || true)
+  lib=$(ls -t "${FAIRL_NATIVE_BUILD_DIR:-$root/build/native}"/*/libdjl_torch.so 2>/dev/null | head -1 || true)
 fi
 [[ -f "$lib" ]] || { echo "coverage: no libdjl_torch.so (run fairl-native/build.sh first)" >&2; exit 1; }
 jar="${DJL_ENGINE_JAR:-$HOME/.m2/repository/ai/djl/pytorch/pytorch-engine/0.36.0/pytorch-engine-0.36.0.jar}"

@@ -13,7 +13,7 @@ cd "$root"
 export ENGINE_CACHE_DIR="${ENGINE_CACHE_DIR:-$root/build/native/cache}"
 FAIRL_TORCH_SOURCE=debian "$here/build.sh"
 # shellcheck disable=SC1091
-source "$root/build/native/fairl-native.env"
+source "${FAIRL_NATIVE_BUILD_DIR:-$root/build/native}/fairl-native.env"
 
 export FAIRL_ENGINE_EXPECT=fairl-native
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"

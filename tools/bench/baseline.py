@@ -139,7 +139,11 @@ def decode_row(name, batch, prompt=32, new=128):
     vocab = SHAPES[name]["vocab_size"]
     ids = hash_tokens(1_000_000, batch, prompt, vocab)
     kw = dict(max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
-    model.generate(ids, **dict(kw, max_new_tokens=8, min_new_tokens=8))  # warm-up
+    # Warm-up over the same lengths: PyTorch 2.11 runs this SDPA through cuDNN, which appears to
+    # build a plan per new key length; with an 8-token warm-up the timed run met 120 new lengths
+    # and decode looked 5x slower (H100 probe, Llama-3.2-1B batch 1: 69 ms/step over new lengths,
+    # 11 ms/step over lengths seen before).
+    model.generate(ids, **kw)
     torch.cuda.synchronize()
     t0 = time.perf_counter()
     out = model.generate(ids, **kw)

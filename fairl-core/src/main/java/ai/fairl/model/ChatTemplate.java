@@ -1,7 +1,5 @@
 package ai.fairl.model;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +52,5 @@ public final class ChatTemplate {
     public TemplateException(String message) {
       super(message);
     }
-  }
-
-  static List<Object> copyOf(List<?> l) {
-    return Collections.unmodifiableList(new ArrayList<>(l));
   }
 }

@@ -1,7 +1,6 @@
 package ai.fairl.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 /**
@@ -55,18 +54,9 @@ public final class KvCache implements AutoCloseable {
     return new NDArray[] {nk, nv};
   }
 
-  /** The cached length that layer {@code layer} sees before this step. */
-  int lengthBefore(int layer) {
-    return keys[layer] == null ? 0 : (int) keys[layer].getShape().get(2);
-  }
-
   /** Arrays the cache's manager holds (tests check that it stays at 2 per layer). */
   int managedArrays() {
     return manager.getManagedArrays().size();
-  }
-
-  NDList layer(int i) {
-    return new NDList(keys[i], values[i]);
   }
 
   @Override

@@ -112,6 +112,34 @@ public final class Safetensors {
         }
         entries.put(en.name, en);
       }
+      // the spec forbids holes and overlaps: sorted by offset, each tensor starts where the last
+      // ended
+      List<Entry> sorted = new ArrayList<>(entries.values());
+      sorted.sort(java.util.Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+      long expect = 0;
+      for (Entry en : sorted) {
+        if (en.begin() != expect) {
+          throw corrupt(
+              file,
+              "tensor '"
+                  + en.name()
+                  + "' starts at data offset "
+                  + en.begin()
+                  + " but the previous tensor ends at "
+                  + expect
+                  + (en.begin() < expect ? " (overlapping tensors)" : " (a hole in the data)"));
+        }
+        expect = en.end();
+      }
+      if (expect != dataLen) {
+        throw corrupt(
+            file,
+            "the tensors cover "
+                + expect
+                + " data bytes but the file has "
+                + dataLen
+                + " after the header");
+      }
       return new Header(file, dataStart, entries, meta);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -413,9 +441,7 @@ public final class Safetensors {
               StandardOpenOption.TRUNCATE_EXISTING)) {
         writeFully(ch, head);
         for (NDArray a : tensors.values()) {
-          ByteBuffer data = a.toByteBuffer(); // one tensor at a time
-          data.order(ByteOrder.LITTLE_ENDIAN);
-          writeFully(ch, data);
+          writeTensor(ch, a);
         }
         ch.force(false);
       }
@@ -429,6 +455,30 @@ public final class Safetensors {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
   }
+
+  /** Writes one tensor's bytes, in blocks of rows when it is large, so no copy exceeds 64 MiB. */
+  private static void writeTensor(FileChannel ch, NDArray a) throws IOException {
+    long bytes = a.size() * a.getDataType().getNumOfBytes();
+    long rows = a.getShape().dimension() == 0 ? 1 : a.getShape().get(0);
+    long rowBytes = rows == 0 ? 0 : bytes / rows;
+    if (bytes <= writeBlock || a.getShape().dimension() == 0 || rowBytes >= writeBlock) {
+      ByteBuffer data = a.toByteBuffer();
+      data.order(ByteOrder.LITTLE_ENDIAN);
+      writeFully(ch, data);
+      return;
+    }
+    long step = Math.max(1, writeBlock / rowBytes);
+    for (long r = 0; r < rows; r += step) {
+      try (NDArray block = a.get(r + ":" + Math.min(rows, r + step))) {
+        ByteBuffer data = block.toByteBuffer();
+        data.order(ByteOrder.LITTLE_ENDIAN);
+        writeFully(ch, data);
+      }
+    }
+  }
+
+  /** Largest tensor copy made while saving; tests lower it to exercise the block path. */
+  static long writeBlock = 64L << 20;
 
   private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {

@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -229,10 +228,6 @@ public final class Tokenizer implements AutoCloseable {
     m.put("role", role);
     m.put("content", content);
     return m;
-  }
-
-  static List<Object> list(Object... xs) {
-    return new ArrayList<>(List.of(xs));
   }
 
   @Override

@@ -21,8 +21,9 @@ import java.util.Locale;
  * block (pre-norm RMSNorm, rotary attention with grouped-query heads, SwiGLU MLP); the families
  * differ only in data: Qwen2 has q/k/v biases ({@code attentionBias}), Qwen3 normalises q and k per
  * head ({@code qkNorm}) and states {@code head_dim} explicitly, Mistral may limit attention to a
- * {@code slidingWindow}. Simplified: only the {@code rope_scaling} types {@code default} and {@code
- * llama3} are implemented; others are refused with a message.
+ * {@code slidingWindow} (Llama and Qwen ignore {@code sliding_window}; Qwen's {@code
+ * use_sliding_window=true} is refused). Simplified: only the {@code rope_scaling} types {@code
+ * default} and {@code llama3} are implemented; others are refused with a message.
  *
  * @param architecture the HF class name, e.g. {@code LlamaForCausalLM}
  * @param modelType the HF {@code model_type}, e.g. {@code llama}
@@ -349,11 +350,17 @@ public record TransformerConfig(
       bias = qwen2 || (qwen3 && bool(o, "attention_bias", false));
     }
     int sliding = 0;
-    if (o.has("sliding_window") && !o.get("sliding_window").isJsonNull()) {
-      boolean use = !qwen2 && !qwen3 || bool(o, "use_sliding_window", false);
-      if (use) {
-        sliding = o.get("sliding_window").getAsInt();
-      }
+    if ((qwen2 || qwen3) && bool(o, "use_sliding_window", false)) {
+      throw new IllegalArgumentException(
+          "use_sliding_window=true is not supported for "
+              + arch
+              + " (transformers applies the window per layer from max_window_layers); the released"
+              + " Qwen2/2.5/3 checkpoints set it to false");
+    }
+    if (arch.startsWith("Mistral")
+        && o.has("sliding_window")
+        && !o.get("sliding_window").isJsonNull()) {
+      sliding = o.get("sliding_window").getAsInt();
     }
     RopeScaling scaling = null;
     JsonElement rs = o.get("rope_scaling");
@@ -489,7 +496,9 @@ public record TransformerConfig(
     o.addProperty("num_hidden_layers", numLayers);
     o.addProperty("num_attention_heads", numHeads);
     o.addProperty("num_key_value_heads", numKvHeads);
-    o.addProperty("head_dim", headDim);
+    if (!modelType.equals("qwen2") || headDim != hiddenSize / numHeads) {
+      o.addProperty("head_dim", headDim); // Qwen2Config has no head_dim unless it differs
+    }
     o.addProperty("hidden_act", "silu");
     o.addProperty("rope_theta", ropeTheta);
     if (ropeScaling != null) {
@@ -510,9 +519,6 @@ public record TransformerConfig(
     }
     if (slidingWindow > 0) {
       o.addProperty("sliding_window", slidingWindow);
-      if (modelType.startsWith("qwen")) {
-        o.addProperty("use_sliding_window", true);
-      }
     } else if (modelType.equals("mistral")) {
       o.add("sliding_window", null);
     }

@@ -43,9 +43,9 @@ public final class Checkpoints {
     Files.createDirectory(tmp);
     try {
       writer.write(tmp);
-      try (Stream<Path> files = Files.list(tmp)) {
+      try (Stream<Path> files = Files.walk(tmp)) {
         for (Path f : (Iterable<Path>) files::iterator) {
-          fsync(f, false);
+          fsync(f, Files.isDirectory(f));
         }
       }
       fsync(tmp, true);

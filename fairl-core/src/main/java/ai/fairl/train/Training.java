@@ -15,7 +15,7 @@ import ai.fairl.data.TokenEncoder;
 import ai.fairl.data.TokenizedExample;
 import ai.fairl.hub.DatasetSource;
 import ai.fairl.hub.ModelSource;
-import ai.fairl.model.Safetensors;
+import ai.fairl.model.Models;
 import ai.fairl.model.Tokenizer;
 import ai.fairl.model.Tokenizers;
 import ai.fairl.model.TransformerConfig;
@@ -64,17 +64,6 @@ import java.util.Random;
  * fine-tuning).
  */
 public final class Training {
-  /** The characters of a {@code tiny:<family>} model's char-level tokenizer. */
-  public static final String TINY_ALPHABET;
-
-  static {
-    StringBuilder b = new StringBuilder("\n\t");
-    for (char c = 32; c < 127; c++) {
-      b.append(c);
-    }
-    TINY_ALPHABET = b.toString();
-  }
-
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
   private Training() {}
@@ -229,10 +218,9 @@ public final class Training {
   static Loaded load(String ref, boolean sequenceClassification, NDManager root, long seed)
       throws IOException {
     if (ref.startsWith("tiny:")) {
-      String family = ref.substring(5);
-      Tokenizer tok = Tokenizers.charLevel(TINY_ALPHABET);
-      TransformerConfig c =
-          TransformerConfig.tiny(family, Tokenizers.charLevelVocabSize(TINY_ALPHABET));
+      // The same tiny models and tokenizer as inference and evaluation (Models).
+      Tokenizer tok = Tokenizers.charLevel(Models.TINY_ALPHABET);
+      TransformerConfig c = Models.tinyConfig(ref.substring(5).toLowerCase(Locale.ROOT));
       if (sequenceClassification) {
         c =
             c.withArchitecture(
@@ -259,25 +247,13 @@ public final class Training {
       throw new IOException(
           dir + " has no tokenizer.json; the trainer needs the model's tokenizer");
     }
-    TransformerConfig c = TransformerConfig.load(dir);
-    if (sequenceClassification && !c.isSequenceClassification()) {
-      // A causal LM becomes a reward model: drop lm_head, add a fresh score head (as transformers).
-      String arch = c.architecture().replace("ForCausalLM", "ForSequenceClassification");
-      TransformerConfig sc = c.withArchitecture(arch, 1);
-      try (NDManager staging = root.newSubManager()) {
-        Map<String, NDArray> w = new LinkedHashMap<>(Safetensors.loadModelDir(dir, staging));
-        w.remove("lm_head.weight");
-        Random r = new Random(seed);
-        float[] score = new float[sc.hiddenSize()];
-        for (int i = 0; i < score.length; i++) {
-          score[i] = (float) (r.nextGaussian() * sc.initializerRange());
-        }
-        w.put(
-            "score.weight",
-            staging.create(score, new ai.djl.ndarray.types.Shape(1, sc.hiddenSize())));
-        return new Loaded(
-            TransformerModel.fromTensors(sc, w, root, DataType.FLOAT32), tok, ref, adapter);
-      }
+    if (sequenceClassification) {
+      // A causal LM becomes a reward model: LM head dropped, a fresh seeded score head.
+      return new Loaded(
+          TransformerModel.loadForSequenceClassification(dir, 1, root, DataType.FLOAT32, seed),
+          tok,
+          ref,
+          adapter);
     }
     return new Loaded(TransformerModel.load(dir, root, DataType.FLOAT32), tok, ref, adapter);
   }

@@ -192,7 +192,23 @@ class DataTest {
     assertEquals(2, b.rows().rows());
     assertArrayEquals(
         new long[] {'2', '+', '2', '=', '4', 0}, java.util.Arrays.copyOf(b.rows().inputIds(), 6));
-    // Conversations with no prompt column: the shared first turn becomes the prompt (B11 fixed).
+    // Empty rejected is reported with its index.
+    PreferenceExamples.Result empty =
+        PreferenceExamples.build(
+            "t",
+            List.of(strings, Map.of("q", "x", "good", "y", "bad", "")),
+            "q",
+            "good",
+            "bad",
+            null);
+    assertEquals(1, empty.bad().get(0).index());
+    assertEquals("rejected is empty", empty.bad().get(0).reason());
+  }
+
+  /** FAI-RL bug B11: conversational chosen/rejected rows were dropped silently. */
+  @Test
+  void b11ConversationalPreferenceRowsAreKept() {
+    // No prompt column: the shared first turn becomes the prompt (TRL's extract_prompt).
     Map<String, Object> chat =
         Map.of(
             "chosen",
@@ -208,17 +224,6 @@ class DataTest {
     assertTrue(rc.bad().isEmpty(), rc.bad().toString());
     assertEquals("<user>hi|<assistant>", rc.pairs().get(0).chosen().segments().get(0).text());
     assertEquals("go away|", rc.pairs().get(0).rejected().segments().get(1).text());
-    // Empty rejected is reported with its index.
-    PreferenceExamples.Result empty =
-        PreferenceExamples.build(
-            "t",
-            List.of(strings, Map.of("q", "x", "good", "y", "bad", "")),
-            "q",
-            "good",
-            "bad",
-            null);
-    assertEquals(1, empty.bad().get(0).index());
-    assertEquals("rejected is empty", empty.bad().get(0).reason());
   }
 
   @Test

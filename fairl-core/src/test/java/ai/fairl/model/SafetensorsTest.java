@@ -104,7 +104,9 @@ class SafetensorsTest {
     // the window is 1 GiB in production; lowered to 40 bytes, a (5, 4) fp32 tensor (80 bytes) is
     // read as blocks of 2 + 2 + 1 rows and concatenated
     long saved = Safetensors.window;
+    long savedWrite = Safetensors.writeBlock;
     Safetensors.window = 40;
+    Safetensors.writeBlock = 40; // and written in blocks of 2 rows
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray a = m.arange(0f, 20f).reshape(5, 4);
       Safetensors.save(tmp.resolve("x.safetensors"), Map.of("x", a), Map.of());
@@ -113,6 +115,7 @@ class SafetensorsTest {
       assertArrayEquals(a.toFloatArray(), back.toFloatArray());
     } finally {
       Safetensors.window = saved;
+      Safetensors.writeBlock = savedWrite;
     }
   }
 
@@ -186,6 +189,18 @@ class SafetensorsTest {
           assertThrows(IllegalArgumentException.class, () -> Safetensors.load(garbage, m))
               .getMessage();
       assertTrue(msg.contains("garbage.safetensors") && msg.contains("header length"), msg);
+      String overlap =
+          "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+              + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
+      ByteBuffer ob = ByteBuffer.allocate(8 + overlap.length() + 12).order(ByteOrder.LITTLE_ENDIAN);
+      ob.putLong(overlap.length()).put(overlap.getBytes(StandardCharsets.US_ASCII));
+      Path ov = tmp.resolve("overlap.safetensors");
+      Files.write(ov, ob.array());
+      msg =
+          assertThrows(IllegalArgumentException.class, () -> Safetensors.load(ov, m)).getMessage();
+      assertTrue(
+          msg.contains("overlap.safetensors") && msg.contains("'b'") && msg.contains("overlapping"),
+          msg);
       Path tiny = tmp.resolve("tiny.safetensors");
       Files.write(tiny, new byte[] {1, 2});
       msg =

@@ -173,6 +173,23 @@ class TransformerModelTest {
   }
 
   @Test
+  void qwenPerLayerSlidingWindowIsRefusedAndMistralsIsRead() {
+    String qwen =
+        "{\"architectures\":[\"Qwen2ForCausalLM\"],\"vocab_size\":10,\"hidden_size\":8,\"intermediate_size\":8,"
+            + "\"num_hidden_layers\":1,\"num_attention_heads\":2,\"use_sliding_window\":true,\"sliding_window\":4}";
+    String msg =
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TransformerConfig.fromJson(qwen, "q/config.json"))
+            .getMessage();
+    assertTrue(msg.contains("use_sliding_window") && msg.contains("q/config.json"), msg);
+    String mistral = qwen.replace("Qwen2ForCausalLM", "MistralForCausalLM");
+    assertEquals(4, TransformerConfig.fromJson(mistral, "m").slidingWindow());
+    String llama = qwen.replace("Qwen2ForCausalLM", "LlamaForCausalLM");
+    assertEquals(0, TransformerConfig.fromJson(llama, "l").slidingWindow());
+  }
+
+  @Test
   void configJsonRoundTrip() throws Exception {
     for (String n : new String[] {"Qwen2.5-0.5B", "Llama-3.2-1B", "Llama-3.2-3B", "Llama-3-8B"}) {
       TransformerConfig c = TransformerConfig.named(n);

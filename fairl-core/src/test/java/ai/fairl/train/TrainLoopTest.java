@@ -176,6 +176,23 @@ class TrainLoopTest {
     }
   }
 
+  /** FAI-RL bug B12: eval_steps had no effect because no eval set was ever built. */
+  @Test
+  void b12EvalStepsProduceEvalLoss(@TempDir Path dir) throws Exception {
+    try (Bigram m = new Bigram(VOCAB, 1)) {
+      ListSource<long[], TokenBatch> train =
+          new ListSource<>(Bigram.data(8, VOCAB, 4), 2, Bigram::collate, 7, true, false);
+      ListSource<long[], TokenBatch> eval =
+          new ListSource<>(Bigram.data(4, VOCAB, 5), 2, Bigram::collate, 7, false, false);
+      TrainResult r =
+          new TrainLoop(cfg(dir).evalSteps(2).build(), List.of(), null)
+              .run(new TrainTask<>(new SftObjective(m), m, train, eval));
+      assertEquals(
+          List.of(2.0, 4.0, 6.0), r.evalHistory().stream().map(e -> e.get("step")).toList());
+      assertTrue(r.evalHistory().get(2).get("eval_loss") < r.evalHistory().get(0).get("eval_loss"));
+    }
+  }
+
   @Test
   void checkpointsRotateAndIgnoreHalfWrittenFolders(@TempDir Path dir) throws Exception {
     List<long[]> rows = Bigram.data(8, VOCAB, 4);

@@ -65,6 +65,16 @@ class TrainingRunTest {
             List.of(),
             new StopSignal());
     assertEquals(full, second.losses(), "resumed losses equal the uninterrupted run's");
+    List<Integer> logged =
+        Files.readAllLines(out.resolve("metrics.jsonl")).stream()
+            .map(
+                l ->
+                    com.google.gson.JsonParser.parseString(l)
+                        .getAsJsonObject()
+                        .get("step")
+                        .getAsInt())
+            .toList();
+    assertEquals(List.of(1, 2, 3, 4), logged, "metrics.jsonl continues without duplicates");
     String state = Files.readString(out.resolve("checkpoint-2/trainer_state.json"));
     assertTrue(state.contains("\"global_step\": 2") && state.contains("data_position"), state);
     String saved = Files.readString(out.resolve("checkpoint-2/recipe.json"));
@@ -105,7 +115,7 @@ class TrainingRunTest {
   }
 
   @Test
-  void qloraSftRuns(@TempDir Path dir) throws Exception {
+  void qloraSftWithPackingRuns(@TempDir Path dir) throws Exception {
     TrainResult r =
         run(
             recipe(
@@ -114,6 +124,7 @@ class TrainingRunTest {
                 "training.max_steps=2",
                 "model.use_lora=true",
                 "model.load_in_4bit=true",
+                "training.packing=true",
                 "model.lora_target_modules=[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]"),
             List.of(),
             null);
