@@ -76,6 +76,7 @@ public final class Cli {
         root.addSubcommand("native", new CommandLine(new NativeCommand()));
         root.addSubcommand("doctor", new CommandLine(new DoctorCommand()));
         root.addSubcommand("generate", new CommandLine(new ai.fairl.generate.GenerateMain()));
+        root.addSubcommand("bench", new CommandLine(new ai.fairl.bench.BenchCommand()));
         root.addSubcommand("login", new CommandLine(new LoginCommand()));
         return root;
       default:

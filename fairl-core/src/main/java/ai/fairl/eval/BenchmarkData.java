@@ -248,7 +248,12 @@ public final class BenchmarkData {
 
   /** GSM8K problems from a JSONL file, a folder of splits or a Hub id. */
   public static List<Gsm8kQuestion> gsm8k(String source, String split) {
-    List<Map<String, Object>> rows = DatasetRows.load(source, split, null);
+    return gsm8k(source, "main", split);
+  }
+
+  /** As {@link #gsm8k(String, String)} with a subset (openai/gsm8k: main or socratic). */
+  public static List<Gsm8kQuestion> gsm8k(String source, String subset, String split) {
+    List<Map<String, Object>> rows = DatasetRows.load(source, subset, split, null);
     List<Gsm8kQuestion> out = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       Map<String, Object> r = rows.get(i);

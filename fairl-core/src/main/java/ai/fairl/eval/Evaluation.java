@@ -64,7 +64,7 @@ public final class Evaluation {
             run(
                 spec,
                 ai.fairl.infer.LocalModels.loader(options, recipe.evaluation().seed()),
-                LocalScorers.loader(options, recipe.evaluation().seed()),
+                LocalScorers.loader(options, recipe.evaluation().seed(), spec.batchSize()),
                 System::getenv,
                 stop,
                 System.err,
@@ -168,20 +168,29 @@ public final class Evaluation {
         try (ChoiceScorer s = scorers.open(l)) {
           ai.fairl.infer.Progress p =
               new ai.fairl.infer.Progress(console, l, questions.size(), false);
-          for (Question q : questions) {
+          int batch = Math.max(1, s.batchSize());
+          for (int from = 0; from < questions.size(); from += batch) {
             if (stop.requested()) {
               complete = false;
               break;
             }
-            double[] ll = s.logLikelihoods(q.prompt(), EvalPrompts.mmluContinuations(q.choices()));
-            int best = 0;
-            for (int i = 1; i < ll.length; i++) {
-              if (ll[i] > ll[best]) {
-                best = i;
+            List<Question> chunk =
+                questions.subList(from, Math.min(questions.size(), from + batch));
+            List<double[]> lls =
+                s.logLikelihoods(
+                    chunk.stream().map(Question::prompt).toList(),
+                    chunk.stream().map(q -> EvalPrompts.mmluContinuations(q.choices())).toList());
+            for (int k = 0; k < chunk.size(); k++) {
+              double[] ll = lls.get(k);
+              int best = 0;
+              for (int i = 1; i < ll.length; i++) {
+                if (ll[i] > ll[best]) {
+                  best = i;
+                }
               }
+              m.put(chunk.get(k).index(), spec.choiceLabels().get(best));
             }
-            m.put(q.index(), spec.choiceLabels().get(best));
-            p.advance(1, 0);
+            p.advance(chunk.size(), 0);
           }
         }
         responses.put(l, m);
@@ -276,10 +285,13 @@ public final class Evaluation {
                 out.size(), q.subject(), columns(spec, row), prompt, q.choices().size(), truth));
       }
     } else {
-      List<Gsm8kQuestion> all = BenchmarkData.gsm8k(spec.datasetName(), spec.datasetSplit());
+      String subset = spec.datasetSubset() == null ? "main" : spec.datasetSubset();
+      List<Gsm8kQuestion> all =
+          BenchmarkData.gsm8k(spec.datasetName(), subset, spec.datasetSplit());
       List<Gsm8kQuestion> shots =
           spec.numFewshot() > 0
-              ? BenchmarkData.gsm8k(spec.datasetName(), "train").subList(0, spec.numFewshot())
+              ? BenchmarkData.gsm8k(spec.datasetName(), subset, "train")
+                  .subList(0, spec.numFewshot())
               : List.of();
       int n = spec.maxExamples() > 0 ? Math.min(spec.maxExamples(), all.size()) : all.size();
       for (int i = 0; i < n; i++) {

@@ -6,7 +6,8 @@ import ai.fairl.recipe.RunOptions;
 public final class LocalScorers {
   private LocalScorers() {}
 
-  public static ScorerLoader loader(RunOptions options, long seed) {
-    return pathOrId -> LocalScorer.open(pathOrId, seed);
+  /** Scorers that take {@code batchSize} questions per forward pass. */
+  public static ScorerLoader loader(RunOptions options, long seed, int batchSize) {
+    return pathOrId -> LocalScorer.open(pathOrId, seed, batchSize);
   }
 }

@@ -67,17 +67,33 @@ public final class DatasetRows {
           return c;
         }
       }
+      throw new IllegalArgumentException(
+          "dataset_name "
+              + datasetName
+              + " is neither a local file ("
+              + p.toAbsolutePath()
+              + " does not exist) nor in the dataset mirror FAIRL_DATASETS_DIR="
+              + m
+              + "; give a path, put the files in "
+              + m.resolve(lastPart(datasetName))
+              + "/, or unset FAIRL_DATASETS_DIR to download from the Hub");
     }
-    throw new IllegalArgumentException(
-        "dataset_name "
-            + datasetName
-            + " is neither a local file ("
-            + p.toAbsolutePath()
-            + " does not exist) nor found in the dataset mirror "
-            + (m == null ? "(FAIRL_DATASETS_DIR is not set)" : m)
-            + "; give a path or set FAIRL_DATASETS_DIR to a folder holding "
-            + lastPart(datasetName)
-            + "/");
+    if (!datasetName.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) {
+      throw new IllegalArgumentException(
+          "dataset_name "
+              + datasetName
+              + " is not a local file ("
+              + p.toAbsolutePath()
+              + " does not exist) nor a Hub id such as openai/gsm8k; fix the path, or set"
+              + " FAIRL_DATASETS_DIR to a folder of dataset copies");
+    }
+    // a Hub dataset: its repository through the Hub cache (HF_HUB_OFFLINE and HF_TOKEN apply)
+    return ai.fairl.hub.HubClient.fromEnvironment()
+        .snapshot(
+            datasetName,
+            ai.fairl.hub.RepoType.DATASET,
+            null,
+            f -> !f.contains("auxiliary_train") && !f.endsWith(".py"));
   }
 
   /** The install root (fairl.home, FAIRL_HOME, or fairl.root in tests), or null. */
@@ -102,8 +118,34 @@ public final class DatasetRows {
 
   /** The rows of a dataset (file or folder) for a split. */
   public static List<Map<String, Object>> load(String datasetName, String split, Path base) {
+    return load(datasetName, null, split, base);
+  }
+
+  /**
+   * The rows of a dataset split; in a folder, {@code <split>.<ext>} first, else the Hub layouts
+   * ({@code <subset>/<split>-*.parquet}, {@code data/<split>-*}, ...) as ai.fairl.hub finds them.
+   */
+  public static List<Map<String, Object>> load(
+      String datasetName, String subset, String split, Path base) {
     Path p = resolve(datasetName, base);
-    return readFile(Files.isDirectory(p) ? splitFile(p, split) : p);
+    if (!Files.isDirectory(p)) {
+      return readFile(p);
+    }
+    List<Path> files;
+    try {
+      files = List.of(splitFile(p, split));
+    } catch (IllegalArgumentException notFlat) {
+      try {
+        files = ai.fairl.hub.DatasetSource.resolve(p.toString(), subset, split);
+      } catch (RuntimeException none) {
+        throw notFlat;
+      }
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Path f : files) {
+      rows.addAll(readFile(f));
+    }
+    return rows;
   }
 
   /** The file of a split inside a dataset folder. */

@@ -45,8 +45,7 @@ public final class ModelBenchmark {
             prompts[r][i] = (r * 31 + i * 7) % 256;
           }
         }
-        gen.generate(
-            prompts, GenerationConfig.greedy(4).withStopTokens(List.of(-1L)), null); // warm-up
+        gen.generate(prompts, cfg, null); // warm-up at full length (JIT, allocator)
         int reps = batch == 1 ? 3 : 2;
         long t0 = System.nanoTime();
         long tokens = 0;

@@ -23,6 +23,25 @@ class LocalScorerTest {
     check(List.of(" A", " B", " C", " D"));
   }
 
+  @Test
+  void aBatchOfQuestionsScoresAsEachAlone() {
+    List<String> ctx =
+        List.of(
+            "Short?\nAnswer:", "A longer question, with more words in it?\nAnswer:", "Q3\nAnswer:");
+    List<List<String>> conts =
+        List.of(List.of(" A", " B", " C", " D"), List.of(" yes", " no"), List.of(" A", " B"));
+    try (LocalScorer s = LocalScorer.open("tiny:llama", 5, 8)) {
+      List<double[]> batch = s.logLikelihoods(ctx, conts);
+      for (int q = 0; q < 3; q++) {
+        double[] alone = s.logLikelihoods(ctx.get(q), conts.get(q));
+        assertEquals(alone.length, batch.get(q).length);
+        for (int i = 0; i < alone.length; i++) {
+          assertEquals(alone[i], batch.get(q)[i], 1e-4, "question " + q + " choice " + i);
+        }
+      }
+    }
+  }
+
   void check(List<String> conts) {
     String context = "The following are multiple choice questions.\n\nQ?\nA. x\nB. yy\nAnswer:";
     double[] got;

@@ -9,6 +9,21 @@ import java.nio.file.Path;
 final class SharedData {
   private SharedData() {}
 
+  /** Points the dataset mirror at the shared data; returns the previous value to restore. */
+  static String useAsMirror() {
+    String before = System.getProperty("fairl.datasets.dir");
+    System.setProperty("fairl.datasets.dir", dir().toString());
+    return before;
+  }
+
+  static void restoreMirror(String before) {
+    if (before == null) {
+      System.clearProperty("fairl.datasets.dir");
+    } else {
+      System.setProperty("fairl.datasets.dir", before);
+    }
+  }
+
   static Path dir() {
     String p = System.getProperty("fairl.shared.data");
     assertTrue(p != null, "system property fairl.shared.data is not set (the parent pom sets it)");

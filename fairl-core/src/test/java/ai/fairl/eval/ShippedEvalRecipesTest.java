@@ -23,6 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
  * 2 questions per subject).
  */
 class ShippedEvalRecipesTest {
+  private String mirrorBefore;
+  private boolean mirrorSet;
+
+  @org.junit.jupiter.api.AfterEach
+  void restoreMirror() {
+    if (mirrorSet) {
+      SharedData.restoreMirror(mirrorBefore);
+    }
+  }
+
   @TempDir Path dir;
 
   static Path root() {
@@ -31,7 +41,10 @@ class ShippedEvalRecipesTest {
 
   @Test
   void everyEvaluationRecipeRunsEndToEnd() throws Exception {
-    System.setProperty("fairl.datasets.dir", SharedData.dir().toString());
+    if (!mirrorSet) {
+      mirrorBefore = SharedData.useAsMirror();
+      mirrorSet = true;
+    }
     List<Path> recipes;
     try (Stream<Path> files = Files.walk(root().resolve("recipes/evaluation"))) {
       recipes = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();

@@ -21,6 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * output file moved).
  */
 class TinyRecipesTest {
+  private String mirrorBefore;
+  private boolean mirrorSet;
+
+  @org.junit.jupiter.api.AfterEach
+  void restoreMirror() {
+    if (mirrorSet) {
+      SharedData.restoreMirror(mirrorBefore);
+    }
+  }
+
   @TempDir Path dir;
 
   static Path root() {
@@ -52,7 +62,10 @@ class TinyRecipesTest {
 
   @Test
   void tinyMmluByLogLikelihoodAndTinyGsm8k() throws Exception {
-    System.setProperty("fairl.datasets.dir", SharedData.dir().toString());
+    if (!mirrorSet) {
+      mirrorBefore = SharedData.useAsMirror();
+      mirrorSet = true;
+    }
     Path f = root().resolve("recipes/evaluation/mmlu/tiny_mmlu.yaml");
     Path out = dir.resolve("tiny_mmlu.csv");
     EvaluationRecipe r =

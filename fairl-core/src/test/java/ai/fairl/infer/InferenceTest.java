@@ -366,17 +366,42 @@ class InferenceTest {
                     .api("https://api.openai.com/v1/chat/completions", null, null)
                     .build());
     assertTrue(e.getMessage().contains("model_paths"), e.getMessage());
-    e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                Inference.run(
-                    b.dataset("org/missing", "test").systemPrompt("{prompt}").build(),
-                    (p, s) -> null,
-                    k -> null,
-                    new StopSignal(),
-                    console));
-    assertTrue(e.getMessage().contains("FAIRL_DATASETS_DIR"), e.getMessage());
+    String before = System.getProperty("fairl.datasets.dir");
+    System.setProperty("fairl.datasets.dir", dir.toString());
+    try {
+      IllegalArgumentException m =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Inference.run(
+                      b.dataset("org/missing", "test").systemPrompt("{prompt}").build(),
+                      (p, s) -> null,
+                      k -> null,
+                      new StopSignal(),
+                      console));
+      assertTrue(
+          m.getMessage().contains("FAIRL_DATASETS_DIR=" + dir)
+              && m.getMessage().contains("unset FAIRL_DATASETS_DIR to download"),
+          m.getMessage());
+      System.clearProperty("fairl.datasets.dir");
+      IllegalArgumentException f =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Inference.run(
+                      b.dataset("no such file.csv", "test").systemPrompt("{prompt}").build(),
+                      (p, s) -> null,
+                      k -> null,
+                      new StopSignal(),
+                      console));
+      assertTrue(f.getMessage().contains("nor a Hub id"), f.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty("fairl.datasets.dir");
+      } else {
+        System.setProperty("fairl.datasets.dir", before);
+      }
+    }
   }
 
   @Test

@@ -33,19 +33,30 @@ final class CellEvaluator implements AutoCloseable {
   private static final Pattern DISPLAY_CALL =
       Pattern.compile("^\\s*(?:display|updateDisplay)\\s*\\(", Pattern.DOTALL);
 
-  private final JShell shell;
   private final CapturingExecutionControl control;
   private final CellClassLoader loader;
+  private final PrintStream jshellOut;
+  private JShell shell;
 
+  /**
+   * Cheap: JShell itself (about half of the start-up) is built on first use, on the cell thread.
+   */
   CellEvaluator(ClassLoader parent, PrintStream jshellOut) {
     this.loader = new CellClassLoader(parent);
     this.control = new CapturingExecutionControl(loader);
-    this.shell =
-        JShell.builder()
-            .out(jshellOut)
-            .err(jshellOut)
-            .executionEngine(CapturingExecutionControl.provider(control), java.util.Map.of())
-            .build();
+    this.jshellOut = jshellOut;
+  }
+
+  private synchronized JShell shell() {
+    if (shell == null) {
+      shell =
+          JShell.builder()
+              .out(jshellOut)
+              .err(jshellOut)
+              .executionEngine(CapturingExecutionControl.provider(control), java.util.Map.of())
+              .build();
+    }
+    return shell;
   }
 
   ClassLoader classLoader() {
@@ -55,7 +66,7 @@ final class CellEvaluator implements AutoCloseable {
   synchronized void addToClasspath(String path) {
     for (String part : path.split(java.io.File.pathSeparator)) {
       if (!part.isBlank()) {
-        shell.addToClasspath(part);
+        shell().addToClasspath(part);
       }
     }
   }
@@ -68,7 +79,7 @@ final class CellEvaluator implements AutoCloseable {
    */
   synchronized Object eval(String code) {
     control.forgetResults();
-    SourceCodeAnalysis sca = shell.sourceCodeAnalysis();
+    SourceCodeAnalysis sca = shell().sourceCodeAnalysis();
     String remaining = code;
     Object last = null;
     while (!remaining.isBlank()) {
@@ -104,7 +115,7 @@ final class CellEvaluator implements AutoCloseable {
   }
 
   private Object run(String source, String original, boolean isLast) {
-    List<SnippetEvent> events = shell.eval(source);
+    List<SnippetEvent> events = shell().eval(source);
     Object value = null;
     for (SnippetEvent ev : events) {
       if (ev.causeSnippet() != null) {
@@ -119,7 +130,8 @@ final class CellEvaluator implements AutoCloseable {
       }
       if (ev.status() == Snippet.Status.RECOVERABLE_DEFINED
           || ev.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-        List<String> unresolved = shell.unresolvedDependencies(unresolvedSnippet(snippet)).toList();
+        List<String> unresolved =
+            shell().unresolvedDependencies(unresolvedSnippet(snippet)).toList();
         if (!unresolved.isEmpty()) {
           throw new CellException.UnresolvedReference(
               "cannot find " + String.join(", ", unresolved),
@@ -156,7 +168,7 @@ final class CellEvaluator implements AutoCloseable {
   }
 
   private RuntimeException compileError(Snippet snippet) {
-    List<Diag> diags = shell.diagnostics(snippet).collect(Collectors.toList());
+    List<Diag> diags = shell().diagnostics(snippet).collect(Collectors.toList());
     String src = snippet.source();
     List<String> lines = new ArrayList<>();
     StringBuilder msg = new StringBuilder();
@@ -218,7 +230,7 @@ final class CellEvaluator implements AutoCloseable {
   synchronized Completion complete(String code, int cursor) {
     int[] anchor = new int[1];
     List<SourceCodeAnalysis.Suggestion> s =
-        shell.sourceCodeAnalysis().completionSuggestions(code, cursor, anchor);
+        shell().sourceCodeAnalysis().completionSuggestions(code, cursor, anchor);
     List<String> texts =
         s.stream()
             .filter(SourceCodeAnalysis.Suggestion::matchesType)
@@ -240,9 +252,9 @@ final class CellEvaluator implements AutoCloseable {
   /** Signatures (and, with detail, javadoc) of what is at the cursor; empty when nothing. */
   synchronized String inspect(String code, int cursor, boolean detail) {
     List<SourceCodeAnalysis.Documentation> docs =
-        shell.sourceCodeAnalysis().documentation(code, cursor, detail);
+        shell().sourceCodeAnalysis().documentation(code, cursor, detail);
     if (docs.isEmpty() && cursor > 0) {
-      docs = shell.sourceCodeAnalysis().documentation(code.substring(0, cursor), cursor, detail);
+      docs = shell().sourceCodeAnalysis().documentation(code.substring(0, cursor), cursor, detail);
     }
     StringBuilder out = new StringBuilder();
     for (SourceCodeAnalysis.Documentation d : docs) {
@@ -259,7 +271,7 @@ final class CellEvaluator implements AutoCloseable {
     if (code.stripLeading().startsWith("%")) {
       return "complete";
     }
-    SourceCodeAnalysis sca = shell.sourceCodeAnalysis();
+    SourceCodeAnalysis sca = shell().sourceCodeAnalysis();
     String remaining = code;
     while (true) {
       CompletionInfo info = sca.analyzeCompletion(remaining);
@@ -285,7 +297,9 @@ final class CellEvaluator implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    shell.close();
+  public synchronized void close() {
+    if (shell != null) {
+      shell.close();
+    }
   }
 }

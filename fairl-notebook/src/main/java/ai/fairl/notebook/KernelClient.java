@@ -282,6 +282,11 @@ public final class KernelClient implements AutoCloseable {
     }
   }
 
+  /** CPU time the kernel process has used so far (user + system), or -1 where unknown. */
+  public long kernelCpuMillis() {
+    return process.info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+  }
+
   public boolean alive() {
     return process.isAlive();
   }

@@ -201,7 +201,8 @@ final class Magics {
         ai.fairl.eval.Evaluation.run(
             ai.fairl.eval.Evaluation.spec(r.evaluation(), Path.of(path)),
             ai.fairl.infer.LocalModels.loader(options, r.evaluation().seed()),
-            ai.fairl.eval.LocalScorers.loader(options, r.evaluation().seed()),
+            ai.fairl.eval.LocalScorers.loader(
+                options, r.evaluation().seed(), r.evaluation().batchSize()),
             System::getenv,
             Notebook.stopSignal(),
             System.out);

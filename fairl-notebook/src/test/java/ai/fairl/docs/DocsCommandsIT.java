@@ -95,6 +95,8 @@ class DocsCommandsIT {
             .directory(cwd.toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
+    // bin/ is linked into the scratch folder; the launchers must still find the checkout's jars.
+    pb.environment().put("FAIRL_HOME", root().toString());
     pb.environment().put("FAIRL_DATASETS_DIR", root().resolveSibling("shared/data").toString());
     pb.environment().put("OMP_NUM_THREADS", "2");
     Process p = pb.start();

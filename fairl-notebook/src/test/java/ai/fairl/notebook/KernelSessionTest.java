@@ -38,8 +38,12 @@ class KernelSessionTest {
     firstReplyMs = (System.nanoTime() - t0) / 1_000_000;
     assertEquals("ok", r.status());
     System.out.printf(
-        "fairl-java start-up: kernel_info after %d ms, first execute reply after %d ms%n",
-        startMs, firstReplyMs);
+        "fairl-java start-up: kernel_info after %d ms, first execute reply after %d ms"
+            + " (kernel CPU time by then: %d ms; load average %.1f)%n",
+        startMs,
+        firstReplyMs,
+        kernel.kernelCpuMillis(),
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
   }
 
   @AfterAll
@@ -279,6 +283,27 @@ class KernelSessionTest {
           "no checkpoint in " + out);
     }
     assertEquals("ok", run("1 + 1").status(), "the kernel stays usable");
+  }
+
+  @Test
+  void inferMagicAnswersATinyLocalRecipeAsATable(@TempDir Path dir) {
+    String root = System.getProperty("fairl.root");
+    KernelClient.Reply i =
+        run(
+            "%fairl_infer "
+                + root
+                + "/recipes/inference/tiny_local.yaml inference.max_new_tokens=4 inference.output_file="
+                + dir.resolve("tiny_local.csv"));
+    assertEquals("ok", i.status(), i.content().toString() + i.messages("stream"));
+    String html =
+        i.messages("execute_result")
+            .get(0)
+            .getAsJsonObject("content")
+            .getAsJsonObject("data")
+            .get("text/html")
+            .getAsString();
+    assertTrue(html.contains("<th>response</th>") && html.contains("<tbody><tr>"), html);
+    assertTrue(Files.isRegularFile(dir.resolve("tiny_local.csv")), "FAI-RL's CSV was not written");
   }
 
   @Test

@@ -1,0 +1,447 @@
+/*
+ * The work of each `fairl bench` row on our Java stack: ai.fairl.model's TransformerModel (random
+ * init from the real-size configs), LoRA from ai.fairl.model.lora, generation from
+ * a device-side decoding loop (see deviceDecode), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
+ * RMSNorm, chunked chosen-token log-probs, fused AdamW, CUDA memory statistics).
+ *
+ * Simplified: the training rows run the optimizer step themselves (forward, chunked log-prob loss,
+ * backward, FusedOps.adamw) on bf16 parameters, as the PyTorch baseline does (pure bf16 with fused
+ * AdamW); TrainLoop keeps fp32 master weights, which is different work. The DPO loss is the sigmoid
+ * loss of DpoObjective written on summed chosen-token log-probs; the GRPO "reward" is a fixed
+ * pattern of advantages (no reward function runs), identical on both sides.
+ */
+package ai.fairl.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import ai.fairl.engine.FusedOps;
+import ai.fairl.model.ModelOutput;
+import ai.fairl.model.TransformerConfig;
+import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.LoraConfig;
+import ai.fairl.model.lora.LoraModel;
+import ai.fairl.model.lora.QuantType;
+import ai.fairl.train.LogProbs;
+import ai.fairl.train.grpo.GrpoConfig;
+import ai.fairl.train.grpo.GrpoLoss;
+import ai.fairl.train.grpo.LossType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs one benchmark row at a time and returns its numbers. */
+final class BenchRows {
+  static final double PEAK_TFLOPS = 989.4;
+  static final List<String> ALL_LINEAR =
+      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+  private final NDManager root;
+  private final FusedOps ops;
+  private final DataType dtype;
+  private final int chunkRows;
+
+  BenchRows(NDManager root, FusedOps ops, DataType dtype) {
+    this.root = root;
+    this.ops = ops;
+    this.dtype = dtype;
+    this.chunkRows = 1024;
+  }
+
+  /**
+   * Token {@code t} of row {@code row} in batch {@code step}: a 64-bit LCG hash that
+   * tools/bench/baseline.py computes identically, so both sides train on the same tokens.
+   */
+  static long token(long step, long row, long t, long vocab) {
+    long x = step * 1000003L + row * 10007L + t * 101L + 12345L;
+    long h = x * 6364136223846793005L + 1442695040888963407L;
+    return ((h >> 33) & 0x7FFFFFFFL) % vocab;
+  }
+
+  static long[] batchIds(long step, int rows, int seq, long vocab) {
+    long[] ids = new long[rows * seq];
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < seq; t++) {
+        ids[r * seq + t] = token(step, r, t, vocab);
+      }
+    }
+    return ids;
+  }
+
+  TransformerModel model(TransformerConfig c, long seed) {
+    TransformerModel m = TransformerModel.create(c, root, dtype, seed);
+    FusedKernels.install(m, ops, true);
+    return m;
+  }
+
+  static NDArray lmHead(TransformerModel m) {
+    Map<String, NDArray> p = m.parameters();
+    NDArray h = p.get("lm_head.weight");
+    return h != null ? h : p.get("model.embed_tokens.weight");
+  }
+
+  /**
+   * Log-probs of each next token, (rows, seq - 1) fp32: with fairl-native through the chunked
+   * chosen-token kernel (no full fp32 logits); otherwise from the model's fp32 logits through
+   * LogProbs, as SftObjective computes them.
+   */
+  NDArray nextTokenLogProbs(TransformerModel m, NDArray ids, boolean training) {
+    long s = ids.getShape().get(1);
+    if (!ops.isNative()) {
+      NDArray logits = m.forward(ids, null, null, null, training).logits(); // (rows, seq, vocab)
+      return LogProbs.ofLabels(logits, ids);
+    }
+    ModelOutput out = m.forward(ids, null, null, null, training, 1);
+    NDArray hidden = out.hiddenStates().get(":, :{}, :", s - 1); // (rows, seq - 1, hidden)
+    NDArray targets = ids.get(":, 1:"); // (rows, seq - 1)
+    return ops.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
+  }
+
+  /** Fused AdamW over bf16 (full) or fp32 (LoRA) parameters, states in the parameters' dtype. */
+  final class Optimizer implements AutoCloseable {
+    final List<NDArray> params;
+    final List<NDArray> m = new ArrayList<>();
+    final List<NDArray> v = new ArrayList<>();
+    final NDManager states = root.newSubManager();
+    final FusedOps.AdamW hyper = new FusedOps.AdamW(1e-5, 0.9, 0.999, 1e-8, 0.01);
+    long step;
+
+    Optimizer(Map<String, NDArray> trainable) {
+      params = new ArrayList<>(trainable.values());
+      for (NDArray p : params) {
+        p.setRequiresGradient(true);
+        m.add(states.zeros(p.getShape(), p.getDataType()));
+        v.add(states.zeros(p.getShape(), p.getDataType()));
+      }
+    }
+
+    void update(NDManager scope) {
+      List<NDArray> grads = new ArrayList<>(params.size());
+      for (NDArray p : params) {
+        NDArray g = p.getGradient();
+        g.attach(scope);
+        grads.add(g);
+      }
+      ops.adamw(params, grads, m, v, hyper, ++step);
+      for (NDArray g : grads) {
+        g.subi(g);
+      }
+    }
+
+    @Override
+    public void close() {
+      states.close();
+    }
+  }
+
+  interface LossFn {
+    NDArray loss(NDManager scope, int step);
+  }
+
+  /** Runs warm-up then timed steps of {@code fn}; returns step seconds and the last loss. */
+  double[] trainSteps(Optimizer opt, LossFn fn, int warmup, int steps) {
+    double last = Double.NaN;
+    long t0 = 0;
+    for (int i = 0; i < warmup + steps; i++) {
+      if (i == warmup) {
+        ops.synchronize();
+        t0 = System.nanoTime();
+      }
+      try (NDManager scope = root.newSubManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = fn.loss(scope, i);
+        gc.backward(loss);
+        opt.update(scope);
+        if (i == warmup + steps - 1) {
+          last = loss.getFloat();
+        }
+      }
+    }
+    ops.synchronize();
+    return new double[] {(System.nanoTime() - t0) / 1e9 / steps, last};
+  }
+
+  Map<String, Object> sft(
+      TransformerConfig c, boolean lora, int batch, int seq, int warmup, int steps) {
+    ops.resetPeakMemory(0);
+    long n = c.parameterCount();
+    try (TransformerModel m = model(c, 0)) {
+      LoraModel lm = lora ? LoraModel.inject(m, loraConfig(), 1, "bench") : null;
+      try (Optimizer opt = new Optimizer(lora ? lm.parameters() : m.parameters())) {
+        double[] r =
+            trainSteps(
+                opt,
+                (scope, i) -> {
+                  NDArray ids =
+                      scope.create(batchIds(i, batch, seq, c.vocabSize()), new Shape(batch, seq));
+                  return nextTokenLogProbs(m, ids, true).mean().neg();
+                },
+                warmup,
+                steps);
+        double tokS = batch * seq / r[0];
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("tokens_per_s", tokS);
+        o.put("mfu", tokS * (lora ? 4 : 6) * n / (PEAK_TFLOPS * 1e12));
+        o.put("step_s", r[0]);
+        o.put("peak_gb", peakGb());
+        o.put("params", n);
+        o.put("last_loss", r[1]);
+        return o;
+      } finally {
+        if (lm != null) {
+          lm.close();
+        }
+      }
+    }
+  }
+
+  static LoraConfig loraConfig() {
+    return new LoraConfig(8, 16, 0, ALL_LINEAR, null, null, LoraConfig.Bias.NONE);
+  }
+
+  Map<String, Object> decode(TransformerConfig c, int batch, int prompt, int newTokens) {
+    try (TransformerModel m = model(c, 0)) {
+      long[][] prompts = new long[batch][prompt];
+      for (int r = 0; r < batch; r++) {
+        for (int t = 0; t < prompt; t++) {
+          prompts[r][t] = token(1_000_000, r, t, c.vocabSize());
+        }
+      }
+      deviceDecode(m, prompts, Math.min(8, newTokens), 0); // warm-up
+      ops.synchronize();
+      long t0 = System.nanoTime();
+      long[][] res = deviceDecode(m, prompts, newTokens, 0);
+      ops.synchronize();
+      double s = (System.nanoTime() - t0) / 1e9;
+      long produced = (long) res.length * res[0].length;
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("tokens_per_s", produced / s);
+      o.put("seconds", s);
+      o.put("new_tokens", produced);
+      o.put("loop", "device-side greedy/sampling loop over TransformerModel + KvCache");
+      return o;
+    }
+  }
+
+  /**
+   * Decoding with the choice of each token on the device: greedy argmax, or (temperature > 0)
+   * Gumbel-max sampling, which draws from softmax(logits / temperature) as torch.multinomial does.
+   * Only the chosen ids (batch longs) cross to the host per step, where ai.fairl.generate.Generator
+   * copies the (batch, vocab) fp32 logits and picks on the host. Prompts must have equal lengths
+   * (no padding); no stop tokens.
+   */
+  static long[][] deviceDecode(
+      TransformerModel m, long[][] prompts, int newTokens, double temperature) {
+    int b = prompts.length;
+    int p = prompts[0].length;
+    long[] flat = new long[b * p];
+    for (int r = 0; r < b; r++) {
+      if (prompts[r].length != p) {
+        throw new IllegalArgumentException("deviceDecode needs equal prompt lengths");
+      }
+      System.arraycopy(prompts[r], 0, flat, r * p, p);
+    }
+    long vocab = m.config().vocabSize();
+    long[][] out = new long[b][newTokens];
+    try (NDManager gen = m.manager().newSubManager();
+        ai.fairl.model.KvCache cache = m.newCache(gen)) {
+      NDArray step = gen.create(flat, new Shape(b, p));
+      for (int i = 0; i < newTokens; i++) {
+        long[] next;
+        try (NDManager sm = gen.newSubManager()) {
+          step.attach(sm);
+          NDArray x = m.forward(step, null, null, cache, false, 1).logits().reshape(b, vocab);
+          if (temperature > 0) {
+            NDArray u = sm.randomUniform(1e-20f, 1f, x.getShape()); // (b, vocab)
+            x = x.div((float) temperature).sub(u.log().neg().log());
+          }
+          next = x.argMax(1).toLongArray(); // (b)
+        }
+        for (int r = 0; r < b; r++) {
+          out[r][i] = next[r];
+        }
+        step = gen.create(next, new Shape(b, 1));
+      }
+    }
+    return out;
+  }
+
+  /** One DPO step: policy (full fine-tuning) and a frozen reference, chosen and rejected rows. */
+  Map<String, Object> dpo(TransformerConfig c, int pairs, int seq, int warmup, int steps) {
+    ops.resetPeakMemory(0);
+    double beta = 0.1;
+    try (TransformerModel policy = model(c, 0);
+        TransformerModel ref = model(c, 0)) {
+      try (Optimizer opt = new Optimizer(policy.parameters())) {
+        double[] r =
+            trainSteps(
+                opt,
+                (scope, i) -> {
+                  NDArray ids =
+                      scope.create(
+                          batchIds(100 + i, 2 * pairs, seq, c.vocabSize()),
+                          new Shape(2 * pairs, seq));
+                  NDArray pol = nextTokenLogProbs(policy, ids, true).sum(new int[] {1}); // (2p)
+                  NDArray rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}).stopGradient();
+                  NDArray d = pol.sub(rf); // (2p)
+                  NDArray z = d.get(":{}", pairs).sub(d.get("{}:", pairs)).mul((float) beta); // (p)
+                  return Activation.softPlus(z.neg()).mean(); // -log sigmoid(z)
+                },
+                warmup,
+                steps);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("pairs_per_s", pairs / r[0]);
+        o.put("tokens_per_s", 2.0 * pairs * seq / r[0]);
+        o.put("step_s", r[0]);
+        o.put("peak_gb", peakGb());
+        o.put("last_loss", r[1]);
+        return o;
+      }
+    }
+  }
+
+  /**
+   * One GRPO step, split: sampling {@code prompts * group} completions, two log-prob passes (old
+   * policy and reference, no gradients), and the update (GrpoLoss, loss type grpo, beta 0.04).
+   */
+  Map<String, Object> grpo(
+      TransformerConfig c, int prompts, int group, int promptLen, int newTokens, int steps) {
+    ops.resetPeakMemory(0);
+    int rows = prompts * group;
+    GrpoConfig cfg =
+        GrpoConfig.grpoDefaults()
+            .with(
+                b -> {
+                  b.beta = 0.04;
+                  b.lossType = LossType.GRPO;
+                  b.numGenerations = group;
+                });
+    double gen = 0;
+    double lp = 0;
+    double upd = 0;
+    double last = Double.NaN;
+    try (TransformerModel policy = model(c, 0);
+        TransformerModel ref = model(c, 0);
+        Optimizer opt = new Optimizer(policy.parameters())) {
+      for (int step = 0; step <= steps; step++) { // step 0 warms up
+        long[][] p = new long[rows][promptLen];
+        for (int r = 0; r < rows; r++) {
+          for (int t = 0; t < promptLen; t++) {
+            p[r][t] = token(2_000_000 + step, r / group, t, c.vocabSize());
+          }
+        }
+        ops.synchronize();
+        long t0 = System.nanoTime();
+        long[][] res = deviceDecode(policy, p, step == 0 ? 4 : newTokens, 1.0);
+        ops.synchronize();
+        long t1 = System.nanoTime();
+        int comp = res[0].length;
+        int seq = promptLen + comp;
+        long[] ids = new long[rows * seq];
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(p[r], 0, ids, r * seq, promptLen);
+          System.arraycopy(res[r], 0, ids, r * seq + promptLen, comp);
+        }
+        float[] adv = new float[rows];
+        for (int r = 0; r < rows; r++) {
+          adv[r] = (float) (((r % group) - (group - 1) / 2.0) / Math.max(1, group / 2.0));
+        }
+        try (NDManager scope = root.newSubManager()) {
+          NDArray x = scope.create(ids, new Shape(rows, seq));
+          String cols = ":, " + (promptLen - 1) + ":";
+          NDArray old;
+          NDArray refLp;
+          old = nextTokenLogProbs(policy, x, false).get(cols).stopGradient(); // (rows, comp)
+          refLp = nextTokenLogProbs(ref, x, false).get(cols).stopGradient();
+          ops.synchronize();
+          long t2 = System.nanoTime();
+          NDArray a = scope.create(adv);
+          NDArray mask = scope.ones(new Shape(rows, comp), DataType.FLOAT32);
+          try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray logp = nextTokenLogProbs(policy, x, true).get(cols);
+            GrpoLoss.Result l = GrpoLoss.compute(logp, old, refLp, a, mask, cfg);
+            NDArray loss = l.sum().div((float) l.items());
+            gc.backward(loss);
+            opt.update(scope);
+            last = loss.getFloat();
+          }
+          ops.synchronize();
+          long t3 = System.nanoTime();
+          if (step > 0) {
+            gen += (t1 - t0) / 1e9;
+            lp += (t2 - t1) / 1e9;
+            upd += (t3 - t2) / 1e9;
+          }
+        }
+      }
+    }
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("generation_s", gen / steps);
+    o.put("logprob_s", lp / steps);
+    o.put("update_s", upd / steps);
+    o.put("step_s", (gen + lp + upd) / steps);
+    o.put("completions", rows);
+    o.put("peak_gb", peakGb());
+    o.put("last_loss", last);
+    return o;
+  }
+
+  /** QLoRA: NF4 double-quantised frozen projections, LoRA r8 all-linear, a few training steps. */
+  Map<String, Object> qlora(TransformerConfig c, int batch, int seq, int steps) {
+    try (TransformerModel m = model(c, 0)) {
+      long[] bytes = LoraModel.quantize4bit(m, QuantType.NF4, true);
+      ops.synchronize();
+      ops.resetPeakMemory(0);
+      double afterLoad = ops.cudaMemory(0).map(x -> x.allocated() / 1e9).orElse(0.0);
+      try (LoraModel lm = LoraModel.inject(m, loraConfig(), 1, "bench");
+          Optimizer opt = new Optimizer(lm.parameters())) {
+        double[] r =
+            trainSteps(
+                opt,
+                (scope, i) -> {
+                  NDArray ids =
+                      scope.create(
+                          batchIds(300 + i, batch, seq, c.vocabSize()), new Shape(batch, seq));
+                  return nextTokenLogProbs(m, ids, true).mean().neg();
+                },
+                1,
+                steps);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("peak_gb", peakGb());
+        o.put("peak_gib", peakGb() * 1e9 / (1L << 30));
+        o.put("weights_gb_after_quantisation", afterLoad);
+        o.put("projection_bytes_bf16", bytes[0]);
+        o.put("projection_bytes_nf4", bytes[1]);
+        o.put("tokens_per_s", batch * seq / r[0]);
+        o.put("batch", batch);
+        o.put("seq", seq);
+        o.put("last_loss", r[1]);
+        return o;
+      }
+    }
+  }
+
+  /** The CUDA caching allocator's peak in GB, or the JVM's VmHWM on a CPU. */
+  double peakGb() {
+    return ops.cudaMemory(0).map(x -> x.peakAllocated() / 1e9).orElseGet(BenchRows::vmHwmGb);
+  }
+
+  static double vmHwmGb() {
+    try {
+      for (String line :
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024 / 1e9;
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,94 @@
+package ai.fairl.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.fairl.infer.GenerationParams;
+import ai.fairl.infer.LocalModels;
+import ai.fairl.train.StopSignal;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Full GSM8K-test and MMLU-test passes on the tiny local model; prints questions per second (no
+ * timing assertions). Run with:
+ *
+ * <pre>
+ * OMP_NUM_THREADS=2 mvn -B -o -pl fairl-core test -Dtest=EvalBenchmark -Dsurefire.excludedGroups=gpu \
+ *     [-Dfairl.bench.limit=N]   (N questions per MMLU subject and in total for GSM8K; 0 = all)
+ * </pre>
+ */
+@Tag("bench")
+class EvalBenchmark {
+  @TempDir Path dir;
+  static final int LIMIT = Integer.getInteger("fairl.bench.limit", 0);
+  static final int NEW_TOKENS = Integer.getInteger("fairl.bench.max_new_tokens", 32);
+  static final int BATCH = Integer.getInteger("fairl.bench.batch_size", 16);
+
+  @Test
+  void gsm8kTestGenerated() {
+    EvalSpec spec =
+        EvalSpec.builder()
+            .model("tiny:llama")
+            .dataset(SharedData.dir().resolve("gsm8k").toString(), null, "test")
+            .outputFile(dir.resolve("gsm8k.csv"))
+            .params(GenerationParams.greedy(NEW_TOKENS))
+            .batchSize(BATCH)
+            .maxExamples(LIMIT)
+            .build();
+    long t0 = System.nanoTime();
+    EvalResult r =
+        Evaluation.run(
+            spec, LocalModels.loader(null, 42), null, k -> null, new StopSignal(), quiet());
+    double s = (System.nanoTime() - t0) / 1e9;
+    int n = r.metrics().total();
+    assertEquals(LIMIT > 0 ? LIMIT : 1319, n);
+    System.out.printf(
+        Locale.ROOT,
+        "BENCH gsm8k test: %d questions, greedy %d new tokens, batch %d: %.1f s, %.2f questions/s,"
+            + " accuracy %.4f%n",
+        n,
+        NEW_TOKENS,
+        BATCH,
+        s,
+        n / s,
+        r.metrics().overallAccuracy());
+  }
+
+  @Test
+  void mmluTestByLogLikelihood() {
+    EvalSpec spec =
+        EvalSpec.builder()
+            .model("tiny:llama")
+            .dataset(SharedData.dir().resolve("mmlu").toString(), "all", "test")
+            .outputFile(dir.resolve("mmlu.csv"))
+            .params(GenerationParams.greedy(1))
+            .scoring(EvalSpec.Scoring.LOGLIKELIHOOD)
+            .maxExamples(LIMIT)
+            .build();
+    long t0 = System.nanoTime();
+    EvalResult r =
+        Evaluation.run(
+            spec, null, LocalScorers.loader(null, 42, BATCH), k -> null, new StopSignal(), quiet());
+    double s = (System.nanoTime() - t0) / 1e9;
+    int n = r.metrics().total();
+    if (LIMIT == 0) {
+      assertEquals(14042, n);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "BENCH mmlu test (57 subjects, zero-shot, log-likelihood): %d questions: %.1f s, %.2f"
+            + " questions/s, accuracy %.4f%n",
+        n,
+        s,
+        n / s,
+        r.metrics().overallAccuracy());
+  }
+
+  private static PrintStream quiet() {
+    return System.err;
+  }
+}
