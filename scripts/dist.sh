@@ -5,7 +5,7 @@
 # sources (fairl-native/), recipes, configs, notebooks and docs. DJL's 112 MB CPU libtorch jar is
 # left out: on the target host `fairl native build` compiles the JNI against the PyTorch already
 # installed there. fastutil and icu4j are shrunk to the classes reachable from the other jars, and
-# the tokenizers jar keeps only its Linux x86-64 native library. Fails if the archive exceeds 60 MB.
+# jars that bundle JNI libraries (tokenizers, zstd-jni, snappy-java, JNA) keep only Linux x86-64's. Fails if the archive exceeds 60 MB.
 #
 # Needs: a built tree (mvn -B package -DskipTests) and a JDK >= 17 with jlink (JLINK_JDK, default the
 # Temurin 25 JDK under /usr/lib/jvm, else JAVA_HOME).
@@ -48,20 +48,23 @@ for j in "$LIB_SRC"/*.jar fairl-notebook/target/fairl-notebook-"$VERSION".jar; d
     pytorch-native-cpu-*|pytorch-jni-*) ;;
     # XChart's PDF export only.
     pdfbox-*|fontbox-*|graphics2d-*) ;;
-    fastutil-*|icu4j-*|guava-*|commons-math3-*|tokenizers-*) ;;
+    fastutil-*|icu4j-*|guava-*|commons-math3-*|jts-core-*|parquet-jackson-*|parquet-column-*) ;;
+    tokenizers-*|zstd-jni-*|snappy-java-*|jna-*) ;;
     *) cp "$j" "$STAGE/lib/"; others+=("$j") ;;
   esac
 done
 JDEPS="$JDK/bin/jdeps"
-for big in "$LIB_SRC"/fastutil-*.jar "$LIB_SRC"/guava-*.jar "$LIB_SRC"/commons-math3-*.jar; do
+for big in "$LIB_SRC"/fastutil-*.jar "$LIB_SRC"/guava-*.jar "$LIB_SRC"/commons-math3-*.jar \
+  "$LIB_SRC"/jts-core-*.jar "$LIB_SRC"/parquet-jackson-*.jar "$LIB_SRC"/parquet-column-*.jar; do
   python3 scripts/minimize-jar.py "$JDEPS" "$big" "$STAGE/lib/$(basename "$big")" "${others[@]}"
 done
 icu="$(ls "$LIB_SRC"/icu4j-*.jar)"
 python3 scripts/minimize-jar.py --drop-resources com/ibm/icu/impl/data/ "$JDEPS" "$icu" \
   "$STAGE/lib/$(basename "$icu")" "${others[@]}"
-tok="$(ls "$LIB_SRC"/tokenizers-*.jar)"
-cp "$tok" "$STAGE/lib/"
-zip -q -d "$STAGE/lib/$(basename "$tok")" 'native/lib/osx-*' 'native/lib/win-*' 'native/lib/linux-aarch64/*' >/dev/null 2>&1 || true
+for j in "$LIB_SRC"/tokenizers-*.jar "$LIB_SRC"/zstd-jni-*.jar "$LIB_SRC"/snappy-java-*.jar \
+  "$LIB_SRC"/jna-*.jar; do
+  [[ -f "$j" ]] && python3 scripts/strip-natives.py "$j" "$STAGE/lib/$(basename "$j")"
+done
 
 echo "dist: launchers, native sources, recipes, docs"
 [[ -d bin ]] || { echo "dist: bin/ launchers missing" >&2; exit 2; }

@@ -31,6 +31,8 @@ import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.setup.Credentials;
 import ai.fairl.train.dpo.DpoLossType;
 import ai.fairl.train.dpo.DpoObjective;
+import ai.fairl.train.grpo.GrpoTraining;
+import ai.fairl.train.ppo.PpoTraining;
 import ai.fairl.train.reward.RewardObjective;
 import ai.fairl.train.reward.ScoreFunction;
 import ai.fairl.train.sft.SftObjective;
@@ -91,11 +93,11 @@ public final class Training {
       PrintStream console)
       throws IOException {
     String algo = recipe.training().algorithm().toLowerCase(Locale.ROOT);
-    if (!List.of("sft", "cpt", "dpo", "reward").contains(algo)) {
+    if (!List.of("sft", "cpt", "dpo", "reward", "grpo", "gspo", "ppo").contains(algo)) {
       throw new IllegalArgumentException(
-          "training.algorithm: "
+          "training.algorithm: '"
               + algo
-              + " is an online RL algorithm; Training.run handles sft, cpt, dpo and reward");
+              + "' is not one of sft, cpt, dpo, reward, grpo, gspo, ppo; fix the recipe");
     }
     Device device = options.device().equals("gpu") ? Device.gpu() : Device.cpu();
     if (recipe.training().bf16() || recipe.training().fp16()) {
@@ -111,28 +113,14 @@ public final class Training {
               + " activation recompute); memory is that of a plain backward pass");
     }
     long seed = recipe.training().seed();
+    if (List.of("grpo", "gspo", "ppo").contains(algo)) {
+      return runOnline(recipe, algo, device, extra, stop, console, seed);
+    }
     try (NDManager root = NDManager.newBaseManager(device)) {
       Setup setup = Setup.build(recipe, algo, root, console);
       Path out = Path.of(recipe.training().outputDir());
       TrainConfig cfg = config(recipe, algo, out);
-      List<TrainListener> listeners = new ArrayList<>();
-      listeners.add(new ConsoleProgress(console, ConsoleProgress.isTerminal()));
-      listeners.add(new MetricsJsonl());
-      listeners.add(new LossChart());
-      if (recipe.wandb() != null && recipe.wandb().enabled()) {
-        String key =
-            Credentials.system().wandbKey(recipe.wandb().apiKey()).map(f -> f.value()).orElse(null);
-        listeners.add(
-            new WandbTracker(
-                recipe.wandb().baseUrl(),
-                recipe.wandb().project(),
-                recipe.wandb().entity(),
-                recipe.wandb().name(),
-                recipe.wandb().tags(),
-                key,
-                flatConfig(recipe),
-                console));
-      }
+      List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
       if (options.debug()) {
         console.println("debug: first training example, [[trained]] text marked:");
@@ -143,6 +131,78 @@ public final class Training {
         setup.tokenizer.save(out);
       }
       setup.close();
+      return result;
+    }
+  }
+
+  /** Console progress, {@code metrics.jsonl}, the end-of-run chart and W&B when enabled. */
+  private static List<TrainListener> standardListeners(TrainingRecipe recipe, PrintStream console) {
+    List<TrainListener> listeners = new ArrayList<>();
+    listeners.add(new ConsoleProgress(console, ConsoleProgress.isTerminal()));
+    listeners.add(new MetricsJsonl());
+    listeners.add(new LossChart());
+    if (recipe.wandb() != null && recipe.wandb().enabled()) {
+      String key =
+          Credentials.system().wandbKey(recipe.wandb().apiKey()).map(f -> f.value()).orElse(null);
+      listeners.add(
+          new WandbTracker(
+              recipe.wandb().baseUrl(),
+              recipe.wandb().project(),
+              recipe.wandb().entity(),
+              recipe.wandb().name(),
+              recipe.wandb().tags(),
+              key,
+              flatConfig(recipe),
+              console));
+    }
+    return listeners;
+  }
+
+  /**
+   * GRPO, GSPO and PPO: the policy (with its adapters under LoRA) generates its own batches, so the
+   * run goes to {@link GrpoTraining} or {@link PpoTraining} with the same listeners as every run.
+   */
+  private static TrainResult runOnline(
+      TrainingRecipe recipe,
+      String algo,
+      Device device,
+      List<TrainListener> extra,
+      StopSignal stop,
+      PrintStream console,
+      long seed)
+      throws IOException {
+    try (NDManager root = NDManager.newBaseManager(device)) {
+      Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
+      adapters(recipe.model(), loaded, console, seed);
+      Path out = Path.of(recipe.training().outputDir());
+      List<TrainListener> listeners = standardListeners(recipe, console);
+      listeners.addAll(extra);
+      Path datasetBase = Path.of("").toAbsolutePath();
+      ClassLoader loader = Thread.currentThread().getContextClassLoader();
+      TrainResult result =
+          algo.equals("ppo")
+              ? PpoTraining.run(
+                  recipe,
+                  loaded.model(),
+                  loaded.tokenizer(),
+                  out,
+                  datasetBase,
+                  listeners,
+                  stop,
+                  loader)
+              : GrpoTraining.run(
+                  recipe,
+                  loaded.model(),
+                  loaded.tokenizer(),
+                  out,
+                  datasetBase,
+                  listeners,
+                  stop,
+                  loader);
+      if (loaded.tokenizer() != null && result.reason().equals("completed")) {
+        loaded.tokenizer().save(out);
+      }
+      loaded.model().close();
       return result;
     }
   }
@@ -204,6 +264,60 @@ public final class Training {
       }
     }
     return out;
+  }
+
+  /**
+   * Sets up what trains on {@code loaded}: the PEFT adapter it came with (continue training), a new
+   * LoRA adapter (after 4- or 8-bit quantisation of the base when asked), or null for full
+   * fine-tuning.
+   */
+  static LoraModel adapters(Model mc, Loaded loaded, PrintStream console, long seed)
+      throws IOException {
+    TransformerModel model = loaded.model();
+    if (loaded.adapterDir() != null) {
+      LoraModel lora = LoraModel.loadPeft(model, loaded.adapterDir());
+      console.println("continuing the LoRA adapter in " + loaded.adapterDir());
+      return lora;
+    }
+    if (!mc.useLora()) {
+      return null;
+    }
+    if (mc.loadIn4bit()) {
+      long[] b =
+          LoraModel.quantize4bit(
+              model, QuantType.parse(mc.bnb4bitQuantType()), mc.bnb4bitUseDoubleQuant());
+      console.printf(
+          Locale.ROOT,
+          "QLoRA: base projections %.1f MiB -> %.1f MiB (%s)%n",
+          b[0] / 1048576.0,
+          b[1] / 1048576.0,
+          mc.bnb4bitQuantType());
+    } else if (mc.loadIn8bit()) {
+      long[] b = LoraModel.quantize8bit(model);
+      console.printf(
+          Locale.ROOT,
+          "8-bit: base projections %.1f MiB -> %.1f MiB%n",
+          b[0] / 1048576.0,
+          b[1] / 1048576.0);
+    }
+    LoraConfig lc =
+        new LoraConfig(
+            mc.loraR(),
+            mc.loraAlpha(),
+            mc.loraDropout(),
+            mc.loraTargetModules(),
+            mc.loraExcludeModules(),
+            null,
+            LoraConfig.Bias.parse(mc.loraBias()));
+    LoraModel lora = LoraModel.inject(model, lc, seed, mc.baseModelName());
+    long[] counts = lora.parameterCounts();
+    console.printf(
+        Locale.ROOT,
+        "trainable params: %,d || all params: %,d || trainable%%: %.4f%n",
+        counts[0],
+        counts[1],
+        100.0 * counts[0] / counts[1]);
+    return lora;
   }
 
   // ------------------------------------------------------------------ model loading
@@ -383,51 +497,11 @@ public final class Training {
       Loaded loaded = load(mc.baseModelName(), reward, root, seed);
       s.model = loaded.model();
       s.tokenizer = loaded.tokenizer();
-      Trainable trainable;
-      if (loaded.adapterDir() != null) {
-        s.lora = LoraModel.loadPeft(s.model, loaded.adapterDir());
-        console.println("continuing the LoRA adapter in " + loaded.adapterDir());
-        trainable = withTokenizer(s.lora, s.tokenizer);
-      } else if (mc.useLora()) {
-        if (mc.loadIn4bit()) {
-          long[] b =
-              LoraModel.quantize4bit(
-                  s.model, QuantType.parse(mc.bnb4bitQuantType()), mc.bnb4bitUseDoubleQuant());
-          console.printf(
-              Locale.ROOT,
-              "QLoRA: base projections %.1f MiB -> %.1f MiB (%s)%n",
-              b[0] / 1048576.0,
-              b[1] / 1048576.0,
-              mc.bnb4bitQuantType());
-        } else if (mc.loadIn8bit()) {
-          long[] b = LoraModel.quantize8bit(s.model);
-          console.printf(
-              Locale.ROOT,
-              "8-bit: base projections %.1f MiB -> %.1f MiB%n",
-              b[0] / 1048576.0,
-              b[1] / 1048576.0);
-        }
-        LoraConfig lc =
-            new LoraConfig(
-                mc.loraR(),
-                mc.loraAlpha(),
-                mc.loraDropout(),
-                mc.loraTargetModules(),
-                mc.loraExcludeModules(),
-                null,
-                LoraConfig.Bias.parse(mc.loraBias()));
-        s.lora = LoraModel.inject(s.model, lc, seed, mc.baseModelName());
-        long[] counts = s.lora.parameterCounts();
-        console.printf(
-            Locale.ROOT,
-            "trainable params: %,d || all params: %,d || trainable%%: %.4f%n",
-            counts[0],
-            counts[1],
-            100.0 * counts[0] / counts[1]);
-        trainable = withTokenizer(s.lora, s.tokenizer);
-      } else {
-        trainable = new FullFineTune(s.model, s.tokenizer);
-      }
+      s.lora = adapters(mc, loaded, console, seed);
+      Trainable trainable =
+          s.lora != null
+              ? withTokenizer(s.lora, s.tokenizer)
+              : new FullFineTune(s.model, s.tokenizer);
       TransformerModel policy = s.model;
       LogitsFunction logits =
           (ids, mask, training) -> policy.forward(ids, mask, null, null, training).logits();

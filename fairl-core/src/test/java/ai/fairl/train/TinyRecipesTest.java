@@ -38,12 +38,12 @@ class TinyRecipesTest {
               .filter(
                   p -> {
                     String algo = p.getParent().getFileName().toString();
-                    return List.of("sft", "cpt", "dpo", "reward").contains(algo);
+                    return List.of("sft", "cpt", "dpo", "reward", "grpo", "gspo", "ppo").contains(algo);
                   })
               .sorted()
               .toList();
     }
-    assertTrue(found.size() >= 4, "expected tiny sft/cpt/dpo/reward recipes, found " + found);
+    assertTrue(found.size() >= 7, "expected a tiny recipe per algorithm, found " + found);
     return found.stream();
   }
 
