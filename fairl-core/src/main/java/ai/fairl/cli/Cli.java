@@ -75,6 +75,7 @@ public final class Cli {
         root.addSubcommand("recipe", new CommandLine(new RecipeCommand()));
         root.addSubcommand("native", new CommandLine(new NativeCommand()));
         root.addSubcommand("doctor", new CommandLine(new DoctorCommand()));
+        root.addSubcommand("demo", new CommandLine(new DemoCommand()));
         root.addSubcommand("generate", new CommandLine(new ai.fairl.generate.GenerateMain()));
         root.addSubcommand("bench", new CommandLine(new ai.fairl.bench.BenchCommand()));
         root.addSubcommand("login", new CommandLine(new LoginCommand()));

@@ -38,7 +38,8 @@ class TinyRecipesTest {
               .filter(
                   p -> {
                     String algo = p.getParent().getFileName().toString();
-                    return List.of("sft", "cpt", "dpo", "reward", "grpo", "gspo", "ppo").contains(algo);
+                    return List.of("sft", "cpt", "dpo", "reward", "grpo", "gspo", "ppo")
+                        .contains(algo);
                   })
               .sorted()
               .toList();
