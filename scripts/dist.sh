@@ -5,7 +5,7 @@
 # sources (fairl-native/), recipes, configs, notebooks and docs. DJL's 112 MB CPU libtorch jar is
 # left out: on the target host `fairl native build` compiles the JNI against the PyTorch already
 # installed there. fastutil and icu4j are shrunk to the classes reachable from the other jars, and
-# jars that bundle JNI libraries (tokenizers, zstd-jni, snappy-java, JNA) keep only Linux x86-64's. Fails if the archive exceeds 60 MB.
+# jars that bundle JNI libraries (tokenizers, zstd-jni, snappy-java, JNA) keep only Linux x86-64's. Fails if the archive exceeds 60 MiB.
 #
 # Needs: a built tree (mvn -B package -DskipTests) and a JDK >= 17 with jlink (JLINK_JDK, default the
 # Temurin 25 JDK under /usr/lib/jvm, else JAVA_HOME).
@@ -50,30 +50,27 @@ for j in "$LIB_SRC"/*.jar fairl-notebook/target/fairl-notebook-"$VERSION".jar; d
     pytorch-native-cpu-*|pytorch-jni-*) ;;
     # XChart's PDF export only.
     pdfbox-*|fontbox-*|graphics2d-*) ;;
-    fastutil-*|icu4j-*|guava-*|commons-math3-*|jts-core-*|parquet-jackson-*|parquet-column-*) ;;
-    commons-compress-*|commons-io-*|commons-codec-*|parquet-encoding-*|parquet-format-structures-*) ;;
+    fastutil-*|icu4j-*|guava-*|commons-math3-*|jts-core-*|parquet-jackson-*) ;;
+    commons-compress-*|commons-io-*|commons-codec-*|parquet-format-structures-*) ;;
     tokenizers-*|zstd-jni-*|snappy-java-*|jna-*) ;;
     *) cp "$j" "$STAGE/lib/"; others+=("$j") ;;
   esac
 done
 JDEPS="$JDK/bin/jdeps"
-# Seeds for each shrunk jar come from every other jar in full (shrunk ones included), so a class
-# one shrunk jar needs from another is kept.
+# One class-graph pass over every jar; each shrunk jar keeps what the others (in full) reach.
 all=()
 for j in "$LIB_SRC"/*.jar fairl-notebook/target/fairl-notebook-"$VERSION".jar; do
   case "$(basename "$j")" in pytorch-native-cpu-*|pytorch-jni-*|pdfbox-*|fontbox-*|graphics2d-*) ;; *) all+=("$j") ;; esac
 done
-for big in "$LIB_SRC"/fastutil-*.jar "$LIB_SRC"/guava-*.jar "$LIB_SRC"/commons-math3-*.jar \
-  "$LIB_SRC"/jts-core-*.jar "$LIB_SRC"/parquet-jackson-*.jar "$LIB_SRC"/parquet-column-*.jar \
-  "$LIB_SRC"/commons-compress-*.jar "$LIB_SRC"/commons-io-*.jar "$LIB_SRC"/commons-codec-*.jar \
-  "$LIB_SRC"/parquet-encoding-*.jar "$LIB_SRC"/parquet-format-structures-*.jar; do
-  rest=()
-  for j in "${all[@]}"; do [[ "$j" == "$big" ]] || rest+=("$j"); done
-  python3 scripts/minimize-jar.py "$JDEPS" "$big" "$STAGE/lib/$(basename "$big")" "${rest[@]}"
+shrink=()
+# Not parquet-column/-encoding: they load their bit packers by class name.
+for pat in fastutil guava commons-math3 jts-core parquet-jackson commons-compress \
+  commons-io commons-codec parquet-format-structures; do
+  shrink+=("$(ls "$LIB_SRC"/$pat-[0-9]*.jar)")
 done
-icu="$(ls "$LIB_SRC"/icu4j-*.jar)"
-python3 scripts/minimize-jar.py --drop-resources com/ibm/icu/impl/data/ "$JDEPS" "$icu" \
-  "$STAGE/lib/$(basename "$icu")" "${others[@]}"
+shrink+=("$(ls "$LIB_SRC"/icu4j-*.jar)=com/ibm/icu/impl/data/")
+python3 scripts/minimize-jars.py "$JDEPS" "$STAGE/lib" "${all[@]}" -- "${shrink[@]}"
+
 for j in "$LIB_SRC"/tokenizers-*.jar "$LIB_SRC"/zstd-jni-*.jar "$LIB_SRC"/snappy-java-*.jar \
   "$LIB_SRC"/jna-*.jar; do
   [[ -f "$j" ]] && python3 scripts/strip-natives.py "$j" "$STAGE/lib/$(basename "$j")"
@@ -89,10 +86,10 @@ echo "$VERSION $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > "$ST
 
 tar -C target/dist -cf - "$NAME" | gzip -9 >"target/$NAME.tar.gz"
 bytes=$(stat -c %s "target/$NAME.tar.gz")
-mb=$(( (bytes + 999999) / 1000000 ))
-echo "dist: target/$NAME.tar.gz $bytes bytes, ${mb} MB (limit ${LIMIT_MB} MB = ${LIMIT_MB},000,000 bytes)"
-if (( bytes > LIMIT_MB * 1000000 )); then
-  echo "dist: archive is over the ${LIMIT_MB} MB limit" >&2
+mib=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+echo "dist: target/$NAME.tar.gz $bytes bytes = $mib MiB (limit $LIMIT_MB MiB)"
+if (( bytes > LIMIT_MB * 1048576 )); then
+  echo "dist: archive is over the ${LIMIT_MB} MiB limit" >&2
   du -sh "$STAGE"/* "$STAGE/lib"/* | sort -h | tail -12 >&2
   exit 1
 fi

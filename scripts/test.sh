@@ -27,3 +27,4 @@ step "install prerequisites" scripts/install-prereqs.sh
 step "fetch test fixtures" scripts/fetch-fixtures.sh
 step "build and test (maven)" mvn -B -ntp verify
 step "fairl-native on CPU libtorch" fairl-native/test-cpu.sh
+step "distribution (size, smoke)" scripts/dist.sh
