@@ -120,6 +120,20 @@ final class AdamW implements AutoCloseable {
     }
   }
 
+  /**
+   * Sets every gradient to zero, also where it holds NaN or Inf (after a skipped non-finite step;
+   * subtracting a gradient from itself would leave NaN there for every later step).
+   */
+  void zeroNonFiniteGradients() {
+    try (NDScope scope = new NDScope()) {
+      for (NDArray p : params.values()) {
+        NDArray g = p.getGradient();
+        g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
+        g.subi(g);
+      }
+    }
+  }
+
   /** Sets every gradient to zero. */
   void zeroGradients() {
     try (NDScope scope = new NDScope()) {

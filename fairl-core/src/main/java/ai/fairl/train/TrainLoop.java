@@ -279,7 +279,7 @@ public final class TrainLoop {
       if (!finite) {
         out.skipped = true;
         out.gradNorm = Double.NaN;
-        opt.zeroGradients();
+        opt.zeroNonFiniteGradients();
         return out;
       }
       out.loss = lossSum / items;
@@ -294,7 +294,7 @@ public final class TrainLoop {
                   + "; lower training.learning_rate or set training.skip_nonfinite_loss: true");
         }
         out.skipped = true;
-        opt.zeroGradients();
+        opt.zeroNonFiniteGradients();
         return out;
       }
       opt.step(out.lr);
