@@ -288,8 +288,10 @@ static void* bufferAddress(JNIEnv* env, jobject buf, int64_t needed) {
   return p;
 }
 
-// CPU tensors alias the direct buffer (DJL keeps the buffer alive with the array); other
-// devices and layouts get a copy.
+// Every tensor gets its own copy of the direct buffer. Stock DJL aliases it on the CPU, but DJL
+// closes the array behind NDArray.mul(Number) and friends right after the op while autograd still
+// holds the scalar, so the Java buffer can be collected before the backward reads it (NaN/Inf
+// gradients now and then; see ai.fairl.engine.Scalars). A copy owned by libtorch cannot dangle.
 DJL_FN(jlong, torchFromBlob)(JNIEnv* env, jobject, jobject data, jlongArray shape, jint dtype,
                              jint layout, jintArray device, jboolean requiresGrad) {
   FAIRL_TRY(torchFromBlob)
@@ -306,7 +308,7 @@ DJL_FN(jlong, torchFromBlob)(JNIEnv* env, jobject, jobject data, jlongArray shap
   }
   at::Device dev = toDevice(env, device);
   if (!dev.is_cpu()) t = t.to(dev, false, true);
-  else if (layout != 0) t = t.clone();
+  else t = t.clone();
   return H(applyLayout(t, layout, requiresGrad));
   FAIRL_CATCH(0)
 }

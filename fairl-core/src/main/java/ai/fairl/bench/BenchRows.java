@@ -20,6 +20,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import ai.fairl.engine.FusedOps;
+import ai.fairl.engine.Scalars;
 import ai.fairl.model.ModelOutput;
 import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
@@ -258,7 +259,7 @@ final class BenchRows {
           NDArray x = m.forward(step, null, null, cache, false, 1).logits().reshape(b, vocab);
           if (temperature > 0) {
             NDArray u = sm.randomUniform(1e-20f, 1f, x.getShape()); // (b, vocab)
-            x = x.div((float) temperature).sub(u.log().neg().log());
+            x = Scalars.div(x, temperature).sub(u.log().neg().log());
           }
           next = x.argMax(1).toLongArray(); // (b)
         }
@@ -289,7 +290,8 @@ final class BenchRows {
                   NDArray pol = nextTokenLogProbs(policy, ids, true).sum(new int[] {1}); // (2p)
                   NDArray rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}).stopGradient();
                   NDArray d = pol.sub(rf); // (2p)
-                  NDArray z = d.get(":{}", pairs).sub(d.get("{}:", pairs)).mul((float) beta); // (p)
+                  NDArray z =
+                      Scalars.mul(d.get(":{}", pairs).sub(d.get("{}:", pairs)), beta); // (p)
                   return Activation.softPlus(z.neg()).mean(); // -log sigmoid(z)
                 },
                 warmup,
@@ -365,7 +367,7 @@ final class BenchRows {
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logp = nextTokenLogProbs(policy, x, true).get(cols);
             GrpoLoss.Result l = GrpoLoss.compute(logp, old, refLp, a, mask, cfg);
-            NDArray loss = l.sum().div((float) l.items());
+            NDArray loss = Scalars.div(l.sum(), l.items());
             gc.backward(loss);
             opt.update(scope);
             last = loss.getFloat();

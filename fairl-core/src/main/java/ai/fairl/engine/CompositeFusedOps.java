@@ -47,7 +47,8 @@ final class CompositeFusedOps implements FusedOps {
       double s = scale > 0 ? scale : 1.0 / Math.sqrt(q.getShape().get(3));
       NDManager m = q.getManager();
       // (batch, heads, tq, tk)
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false).mul(s);
+      NDArray scores =
+          Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)).toType(DataType.FLOAT32, false), s);
       NDArray allowed = null;
       if (causal) {
         NDArray rows = m.arange(0, (int) tq, 1, DataType.INT64).reshape(tq, 1).add(tk - tq);
@@ -79,7 +80,8 @@ final class CompositeFusedOps implements FusedOps {
       scope.suppressNotUsedWarning();
       NDArray xf = x.toType(DataType.FLOAT32, false);
       NDArray meanSquare = xf.square().mean(new int[] {-1}, true);
-      NDArray normed = xf.mul(meanSquare.add(eps).pow(-0.5)).toType(x.getDataType(), false);
+      NDArray normed =
+          xf.mul(Scalars.pow(meanSquare.add(eps), -0.5)).toType(x.getDataType(), false);
       out = weight.mul(normed);
       NDScope.unregister(out);
     }
@@ -153,10 +155,10 @@ final class CompositeFusedOps implements FusedOps {
         NDArray v = expAvgSq.get(i);
         NDArray g = grads.get(i).toType(m.getDataType(), false);
         p.muli(1 - hyper.lr() * hyper.weightDecay());
-        m.muli(hyper.beta1()).addi(g.mul(1 - hyper.beta1()));
-        v.muli(hyper.beta2()).addi(g.square().mul(1 - hyper.beta2()));
-        NDArray denom = v.sqrt().div(Math.sqrt(bc2)).add(hyper.eps());
-        p.subi(m.div(denom).mul(hyper.lr() / bc1).toType(p.getDataType(), false));
+        m.muli(hyper.beta1()).addi(Scalars.mul(g, 1 - hyper.beta1()));
+        v.muli(hyper.beta2()).addi(Scalars.mul(g.square(), 1 - hyper.beta2()));
+        NDArray denom = Scalars.div(v.sqrt(), Math.sqrt(bc2)).add(hyper.eps());
+        p.subi(Scalars.mul(m.div(denom), hyper.lr() / bc1).toType(p.getDataType(), false));
       }
     } finally {
       JniUtils.setGradMode(gradMode);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import ai.fairl.engine.Scalars;
 
 /**
  * Scaled dot-product attention: the one function a GPU runtime replaces with a fused kernel ({@link
@@ -43,7 +44,7 @@ public interface AttentionKernel {
         v = home(v.repeat(1, rep), step);
       }
       NDArray kt = home(k.swapAxes(2, 3), step); // (batch, heads, head_dim, total)
-      NDArray scores = q.matMul(kt).mul(scale); // (batch, heads, seq, total)
+      NDArray scores = Scalars.mul(q.matMul(kt), scale); // (batch, heads, seq, total)
       NDArray probs = scores.toType(DataType.FLOAT32, false).add(mask.additive()).softmax(-1);
       return probs.toType(q.getDataType(), false).matMul(v); // (batch, heads, seq, head_dim)
     };

@@ -27,15 +27,15 @@ final class Rotary {
       double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
       for (int i = 0; i < f.length; i++) {
         double wavelen = 2 * Math.PI / f[i];
-        float inv = wavelen > lowWavelen ? (float) (f[i] / s.factor()) : f[i];
+        float scaled = wavelen > lowWavelen ? (float) (f[i] / s.factor()) : f[i];
         boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
         if (medium) {
           double smooth =
               (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor())
                   / (s.highFreqFactor() - s.lowFreqFactor());
-          inv = (float) ((1 - smooth) * inv / s.factor() + smooth * inv);
+          scaled = (float) ((1 - smooth) * scaled / s.factor() + smooth * scaled);
         }
-        f[i] = inv;
+        f[i] = scaled;
       }
     }
     this.invFreq = f;

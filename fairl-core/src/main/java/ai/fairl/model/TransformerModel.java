@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.fairl.engine.Scalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -430,7 +431,7 @@ public final class TransformerModel implements AutoCloseable {
     NDArray mask64 = mask.toType(DataType.INT64, false);
     NDArray pos = positionIds;
     if (pos == null) {
-      NDArray cum = mask64.cumSum(1).sub(1).maximum(0); // (batch, total)
+      NDArray cum = Scalars.maximum(mask64.cumSum(1).sub(1), 0); // (batch, total)
       pos = cum.get(":, " + past + ":");
     }
     // (batch, seq, hidden); the lookup runs on the weight's manager, so re-home it to the caller's
@@ -477,7 +478,8 @@ public final class TransformerModel implements AutoCloseable {
     if (s == 1 && (config.slidingWindow() <= 0 || total <= config.slidingWindow())) {
       // one new token (a decode step) sees every unpadded key: only the padding mask matters
       NDArray additive =
-          mask64.toType(DataType.FLOAT32, false).sub(1f).mul(1e30f).reshape(b, 1, 1, total);
+          Scalars.mul(mask64.toType(DataType.FLOAT32, false).sub(1f), 1e30f)
+              .reshape(b, 1, 1, total);
       return new AttentionMask(additive, mask64, past, config.slidingWindow());
     }
     NDArray keyPos = m.arange(0, (int) total, 1, DataType.INT64).reshape(1, 1, 1, total);
@@ -489,7 +491,7 @@ public final class TransformerModel implements AutoCloseable {
     NDArray pad = mask64.reshape(b, 1, 1, total).gt(0);
     allowed = allowed.logicalAnd(pad); // (b, 1, s, total)
     // 0 where allowed, -1e30 elsewhere; (b, 1, s, total)
-    NDArray additive = allowed.toType(DataType.FLOAT32, false).sub(1f).mul(1e30f);
+    NDArray additive = Scalars.mul(allowed.toType(DataType.FLOAT32, false).sub(1f), 1e30f);
     return new AttentionMask(additive, mask64, past, config.slidingWindow());
   }
 

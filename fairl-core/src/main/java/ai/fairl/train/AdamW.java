@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -112,7 +113,7 @@ final class AdamW implements AutoCloseable {
         }
         NDArray m = expAvg.get(e.getKey());
         NDArray v = expAvgSq.get(e.getKey());
-        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+        m.muli((float) beta1).addi(Scalars.mul(g, 1 - beta1));
         v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
         NDArray denom = v.sqrt().divi(sqrtBc2).addi((float) eps);
         p.subi(m.div(denom).muli(stepSize));

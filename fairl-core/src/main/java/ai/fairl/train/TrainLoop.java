@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
+import ai.fairl.engine.Scalars;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -269,7 +270,7 @@ public final class TrainLoop {
             break;
           }
           lossSum += v;
-          gc.backward(l.sum().div((float) items));
+          gc.backward(Scalars.div(l.sum(), items));
           for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
             weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
           }

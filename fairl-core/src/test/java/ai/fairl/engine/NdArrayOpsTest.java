@@ -307,7 +307,7 @@ class NdArrayOpsTest {
     NDArray z = f(new float[] {0.5f, -1}, 2);
     z.setRequiresGradient(true);
     try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-      gc.backward(z.logSoftmax(0).get(0).mul(-1).add(z.tanh().sum()));
+      gc.backward(z.logSoftmax(0).get(0).neg().add(z.tanh().sum()));
     }
     // -d/dz log softmax(z)[0] = softmax(z) - e0; plus 1 - tanh^2
     float p0 = (float) (Math.exp(0.5) / (Math.exp(0.5) + Math.exp(-1)));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.fairl.engine.Scalars;
 import ai.fairl.model.WeightStore;
 
 /**
@@ -135,8 +136,8 @@ public final class FourBitWeightStore implements WeightStore {
   @Override
   public NDArray dense(DataType computeType) {
     NDArray bytes = packed.toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray hi = bytes.div(16).floor().toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray lo = bytes.sub(hi.mul(16)); // (n_pad / 2)
+    NDArray hi = Scalars.div(bytes, 16).floor().toType(DataType.INT32, false); // (n_pad / 2)
+    NDArray lo = bytes.sub(Scalars.mul(hi, 16)); // (n_pad / 2)
     NDArray idx = hi.stack(lo, 1).reshape(-1).toType(DataType.INT64, false); // (n_pad)
     NDArray values = table.get(idx); // (n_pad) fractions of absmax
     NDArray amax = blockAbsmax(); // (blocks)

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
+import ai.fairl.engine.Scalars;
 import ai.fairl.model.LinearAdapter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,7 +64,7 @@ public final class LoraAdapter implements LinearAdapter {
     NDArray bw = dt == DataType.FLOAT32 ? b : b.toType(dt, false);
     NDArray down = x.matMul(aw.transpose()); // (batch, seq, r)
     NDArray up = down.matMul(bw.transpose()); // (batch, seq, out)
-    return baseOutput.add(up.mul(scaling));
+    return baseOutput.add(Scalars.mul(up, scaling));
   }
 
   /** {@code lora_A.weight} (r, in) and {@code lora_B.weight} (out, r). */
@@ -77,7 +78,7 @@ public final class LoraAdapter implements LinearAdapter {
 
   /** The dense update {@code (alpha / r) B A}, (out, in), for merging into the base weight. */
   public NDArray delta() {
-    return b.matMul(a).mul(scaling);
+    return Scalars.mul(b.matMul(a), scaling);
   }
 
   public NDArray a() {

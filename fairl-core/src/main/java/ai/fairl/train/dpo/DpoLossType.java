@@ -1,6 +1,7 @@
 package ai.fairl.train.dpo;
 
 import ai.djl.ndarray.NDArray;
+import ai.fairl.engine.Scalars;
 import java.util.Locale;
 
 /**
@@ -46,7 +47,7 @@ public enum DpoLossType {
   public NDArray loss(
       NDArray rhoC, NDArray rhoR, NDArray lenC, NDArray lenR, double beta, double labelSmoothing) {
     NDArray delta = rhoC.sub(rhoR); // (pairs)
-    NDArray z = delta.mul((float) beta);
+    NDArray z = Scalars.mul(delta, beta);
     switch (this) {
       case SIGMOID:
         return logSigmoid(z).neg();
@@ -54,10 +55,12 @@ public enum DpoLossType {
         NDArray avg = rhoC.div(lenC).sub(rhoR.div(lenR));
         return avg.sub((float) (1.0 / (2.0 * beta))).square();
       case HINGE:
-        return z.neg().add(1f).maximum(0f);
+        return Scalars.maximum(z.neg().add(1f), 0);
       case ROBUST:
         float e = (float) labelSmoothing;
-        return logSigmoid(z).mul(-(1 - e)).add(logSigmoid(z.neg()).mul(e)).div(1 - 2 * e);
+        return Scalars.div(
+            Scalars.mul(logSigmoid(z), -(1 - e)).add(Scalars.mul(logSigmoid(z.neg()), e)),
+            1 - 2 * e);
       default:
         throw new IllegalStateException(name());
     }
@@ -66,6 +69,6 @@ public enum DpoLossType {
   /** {@code log sigmoid(x) = -softplus(-x)}, computed stably. */
   static NDArray logSigmoid(NDArray x) {
     // -softplus(-x) = min(x, 0) - log1p(exp(-|x|))
-    return x.minimum(0f).sub(x.abs().neg().exp().add(1f).log());
+    return Scalars.minimum(x, 0).sub(x.abs().neg().exp().add(1f).log());
   }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 import ai.fairl.train.LogProbs;
 import ai.fairl.train.LogitsFunction;
 import ai.fairl.train.Objective;
@@ -82,7 +83,7 @@ public final class DpoObjective implements Objective<PreferenceBatch> {
       ref = sequenceLogProbs(reference, ids, mask, labels, false)[0].stopGradient();
     }
     NDArray logp = pol[0];
-    NDArray len = pol[1].maximum(1f);
+    NDArray len = Scalars.maximum(pol[1], 1);
     NDArray rho = logp.sub(ref); // (2n)
     NDIndex first = new NDIndex("0:{}", n);
     NDIndex second = new NDIndex("{}:", n);
@@ -90,8 +91,8 @@ public final class DpoObjective implements Objective<PreferenceBatch> {
     NDArray rhoR = rho.get(second);
     NDArray losses =
         type.loss(rhoC, rhoR, len.get(first), len.get(second), beta, labelSmoothing); // (n)
-    NDArray rewardC = rhoC.mul((float) beta).stopGradient();
-    NDArray rewardR = rhoR.mul((float) beta).stopGradient();
+    NDArray rewardC = Scalars.mul(rhoC, beta).stopGradient();
+    NDArray rewardR = Scalars.mul(rhoR, beta).stopGradient();
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("rewards/chosen", (double) rewardC.mean().getFloat());
     metrics.put("rewards/rejected", (double) rewardR.mean().getFloat());

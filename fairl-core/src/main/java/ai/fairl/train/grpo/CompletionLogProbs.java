@@ -3,6 +3,7 @@ package ai.fairl.train.grpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 
 /**
  * Per-token log-probs of a completion that follows a left-padded prompt: position {@code P + j} is
@@ -25,7 +26,7 @@ final class CompletionLogProbs {
             .get(new NDIndex(":, {}:{}, :", promptLen - 1, promptLen - 1 + c))
             .toType(DataType.FLOAT32, false); // (B, C, V)
     if (temperature != 1.0) {
-      lg = lg.div((float) temperature);
+      lg = Scalars.div(lg, temperature);
     }
     NDArray logp = lg.logSoftmax(-1).gather(completionIds.expandDims(-1), -1).squeeze(-1); // (B, C)
     return new NDArray[] {lg, logp};

@@ -3,6 +3,7 @@ package ai.fairl.train.grpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 
 /**
  * GRPO's clipped surrogate with optional KL, following TRL 1.2 {@code GRPOTrainer._compute_loss}
@@ -71,8 +72,8 @@ public final class GrpoLoss {
     NDArray logRatio = logp.sub(old); // (B, T)
     NDArray logW;
     if (cfg.importanceLevel() == ImportanceLevel.SEQUENCE) {
-      NDArray tokens = mask.sum(new int[] {1}, true).maximum(1f); // (B, 1)
-      logW = logRatio.mul(mask).sum(new int[] {1}, true).div(tokens); // (B, 1)
+      NDArray perRow = Scalars.maximum(mask.sum(new int[] {1}, true), 1); // (B, 1)
+      logW = logRatio.mul(mask).sum(new int[] {1}, true).div(perRow); // (B, 1)
     } else {
       logW = logRatio; // (B, T)
     }
@@ -86,7 +87,7 @@ public final class GrpoLoss {
         throw new IllegalArgumentException("beta != 0 needs the reference log-probs");
       }
       NDArray perTokenKl = cfg.klEstimator().of(logp, refLogp); // (B, T)
-      perToken = perToken.add(perTokenKl.mul((float) cfg.beta()));
+      perToken = perToken.add(Scalars.mul(perTokenKl, cfg.beta()));
       kl = maskedMean(perTokenKl, mask);
     }
     NDArray masked = perToken.mul(mask); // (B, T)
@@ -95,15 +96,15 @@ public final class GrpoLoss {
     long items;
     switch (cfg.lossType()) {
       case GRPO -> {
-        sum = masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).sum();
+        sum = masked.sum(new int[] {1}).div(Scalars.maximum(mask.sum(new int[] {1}), 1)).sum();
         items = b;
       }
       case BNPO -> {
-        sum = masked.sum().div((float) tokens);
+        sum = Scalars.div(masked.sum(), tokens);
         items = 1;
       }
       case DR_GRPO -> {
-        sum = masked.sum().div((float) cfg.maxCompletionLength());
+        sum = Scalars.div(masked.sum(), cfg.maxCompletionLength());
         items = b;
       }
       default -> {
@@ -118,7 +119,7 @@ public final class GrpoLoss {
         wd.gt((float) (1.0 + cfg.epsilonHigh()))
             .logicalAnd(adv.gt(0f))
             .toType(DataType.FLOAT32, false);
-    NDArray region = low.add(high).minimum(1f);
+    NDArray region = Scalars.minimum(low.add(high), 1);
     return new Result(
         sum,
         items,
@@ -139,7 +140,7 @@ public final class GrpoLoss {
 
   static double maskedMean(NDArray x, NDArray mask) {
     NDArray xd = x.stopGradient();
-    return xd.mul(mask).sum().div(mask.sum().maximum(1f)).getFloat();
+    return xd.mul(mask).sum().div(Scalars.maximum(mask.sum(), 1)).getFloat();
   }
 
   /**

@@ -3,6 +3,7 @@ package ai.fairl.train.ppo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 
 /**
  * PPO's clipped policy loss plus clipped value loss (TRL experimental PPOTrainer):
@@ -62,16 +63,16 @@ public final class PpoLoss {
     NDArray vClipped = NDArrays.minimum(NDArrays.maximum(newValues, lo), hi);
     NDArray vf1 = newValues.sub(returns).square();
     NDArray vf2 = vClipped.sub(returns).square();
-    NDArray vf = maskedMean(NDArrays.maximum(vf1, vf2), mask).mul(0.5f);
-    NDArray loss = pg.add(vf.mul((float) cfg.vfCoef()));
+    NDArray vf = Scalars.mul(maskedMean(NDArrays.maximum(vf1, vf2), mask), 0.5);
+    NDArray loss = pg.add(Scalars.mul(vf, cfg.vfCoef()));
     double pgClip = maskedMean(pg2.gt(pg1).toType(DataType.FLOAT32, false), mask).getFloat();
     double vfClip = maskedMean(vf2.gt(vf1).toType(DataType.FLOAT32, false), mask).getFloat();
-    double approxKl = diff.stopGradient().square().mean().mul(0.5f).getFloat();
+    double approxKl = Scalars.mul(diff.stopGradient().square().mean(), 0.5).getFloat();
     return new Result(
         loss, pg.stopGradient().getFloat(), vf.stopGradient().getFloat(), pgClip, vfClip, approxKl);
   }
 
   static NDArray maskedMean(NDArray x, NDArray mask) {
-    return x.mul(mask).sum().div(mask.sum().maximum(1f));
+    return x.mul(mask).sum().div(Scalars.maximum(mask.sum(), 1));
   }
 }

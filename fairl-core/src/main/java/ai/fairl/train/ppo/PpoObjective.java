@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 import ai.fairl.train.Objective;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,7 +31,7 @@ public final class PpoObjective implements Objective<PpoBatch> {
       NDArray logits, NDArray values, NDArray responseIds, int promptLen, double temperature) {
     long r = responseIds.getShape().get(1);
     NDIndex at = new NDIndex(":, {}:{}", promptLen - 1, promptLen - 1 + r);
-    NDArray lg = logits.get(at).toType(DataType.FLOAT32, false).div((float) (temperature + 1e-7));
+    NDArray lg = Scalars.div(logits.get(at).toType(DataType.FLOAT32, false), temperature + 1e-7);
     NDArray logp = lg.logSoftmax(-1).gather(responseIds.expandDims(-1), -1).squeeze(-1);
     NDArray v = values.get(at).toType(DataType.FLOAT32, false);
     return new NDArray[] {lg, logp, v};
@@ -60,7 +61,8 @@ public final class PpoObjective implements Objective<PpoBatch> {
     metrics.put("policy/approxkl_avg", r.approxKl());
     NDArray lp = t[0].stopGradient().logSoftmax(-1);
     NDArray ent = lp.exp().mul(lp).sum(new int[] {-1}).neg(); // (B, R)
-    metrics.put("entropy", (double) ent.mul(mask).sum().div(mask.sum().maximum(1f)).getFloat());
+    metrics.put(
+        "entropy", (double) ent.mul(mask).sum().div(Scalars.maximum(mask.sum(), 1)).getFloat());
     return new Loss(r.loss(), metrics);
   }
 }

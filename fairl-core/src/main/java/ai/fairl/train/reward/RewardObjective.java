@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.Scalars;
 import ai.fairl.train.Objective;
 import ai.fairl.train.PreferenceBatch;
 import java.util.LinkedHashMap;
@@ -38,9 +39,10 @@ public final class RewardObjective implements Objective<PreferenceBatch> {
     NDArray rr = scores.get(new NDIndex("{}:", n));
     NDArray diff = rc.sub(rr).sub((float) margin);
     // -log sigmoid(d) = softplus(-d) = max(-d, 0) + log(1 + exp(-|d|))
-    NDArray losses = diff.neg().maximum(0f).add(diff.abs().neg().exp().add(1f).log()); // (n)
+    NDArray losses =
+        Scalars.maximum(diff.neg(), 0).add(diff.abs().neg().exp().add(1f).log()); // (n)
     if (centerCoefficient > 0) {
-      losses = losses.add(rc.add(rr).square().mul((float) centerCoefficient));
+      losses = losses.add(Scalars.mul(rc.add(rr).square(), centerCoefficient));
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("rewards/chosen", (double) rc.mean().getFloat());

@@ -114,9 +114,6 @@ class PpoTrainingTest {
               .loggingSteps(1)
               .saveSteps(0)
               .seed(9)
-              // a rare step with an infinite gradient norm was seen once in CI (cause not found);
-              // it is skipped, and the reward and value-loss trends are still asserted
-              .skipNonFiniteLoss(true)
               .build();
       long t0 = System.nanoTime();
       TrainResult res =
