@@ -169,13 +169,17 @@ public final class Evaluation {
           ai.fairl.infer.Progress p =
               new ai.fairl.infer.Progress(console, l, questions.size(), false);
           int batch = Math.max(1, s.batchSize());
-          for (int from = 0; from < questions.size(); from += batch) {
+          // longest first: a batch pads to its longest prompt, so similar lengths share a batch,
+          // and the slowest batches come first (the ETA errs long); results go by index
+          List<Question> byLength = new ArrayList<>(questions);
+          byLength.sort(
+              java.util.Comparator.comparingInt((Question q) -> q.prompt().length()).reversed());
+          for (int from = 0; from < byLength.size(); from += batch) {
             if (stop.requested()) {
               complete = false;
               break;
             }
-            List<Question> chunk =
-                questions.subList(from, Math.min(questions.size(), from + batch));
+            List<Question> chunk = byLength.subList(from, Math.min(byLength.size(), from + batch));
             List<double[]> lls =
                 s.logLikelihoods(
                     chunk.stream().map(Question::prompt).toList(),

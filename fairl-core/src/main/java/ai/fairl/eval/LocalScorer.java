@@ -5,14 +5,14 @@
  * added, as the harness by default (add_bos_token=False). Questions are batched: each becomes one
  * row over the shared tokens when its continuations differ only in their last token (" A" .. " D":
  * the distribution at the last position scores them all), else one row per continuation; rows are
- * right-padded into one forward pass, and only the log-probabilities needed leave the device.
+ * left-padded into one forward pass, the LM head runs only over the positions scored, and only the
+ * log-probabilities needed leave the device.
  * Simplified: sequences longer than max_position_embeddings are cut from the left.
  */
 package ai.fairl.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.fairl.infer.LocalGenerator;
@@ -123,25 +123,36 @@ public final class LocalScorer implements ChoiceScorer {
 
   /**
    * Per row: the summed log-probability of its tokens from {@code from} on; for a row with
-   * candidates, that sum plus each candidate's log-probability at the end.
+   * candidates, that sum plus each candidate's log-probability at the end. Rows are left-padded so
+   * that they all end at the last position, and the LM head runs only over the last positions that
+   * some row scores (for MMLU's letters: one).
    */
   private double[][] score(List<Row> rows) {
     TransformerModel model = local.model();
     int n = rows.size();
     int maxLen = 0;
+    int keep = 1; // positions from the end whose logits some row reads
     for (Row r : rows) {
-      maxLen = Math.max(maxLen, r.ids().length);
+      int len = r.ids().length;
+      maxLen = Math.max(maxLen, len);
+      keep = Math.max(keep, len - r.from() + 1); // token t is predicted at position t - 1
     }
+    keep = Math.min(keep, maxLen);
     long[] ids = new long[n * maxLen];
     long[] mask = new long[n * maxLen];
-    long[] next = new long[n * maxLen]; // the token each position predicts (0 past the end)
-    long[] lastPos = new long[n];
+    long[] next = new long[n * keep]; // the token each kept position predicts (0 where none)
     for (int i = 0; i < n; i++) {
       long[] s = rows.get(i).ids();
-      System.arraycopy(s, 0, ids, i * maxLen, s.length);
-      Arrays.fill(mask, i * maxLen, i * maxLen + s.length, 1);
-      System.arraycopy(s, 1, next, i * maxLen, s.length - 1);
-      lastPos[i] = s.length - 1;
+      int off = maxLen - s.length;
+      System.arraycopy(s, 0, ids, i * maxLen + off, s.length);
+      Arrays.fill(mask, i * maxLen + off, (i + 1) * maxLen, 1);
+      // kept position k is padded position maxLen - keep + k, i.e. token index t = that - off
+      for (int k = 0; k < keep; k++) {
+        int t = maxLen - keep + k - off;
+        if (t >= 0 && t + 1 < s.length) {
+          next[i * keep + k] = s[t + 1];
+        }
+      }
     }
     double[][] out = new double[n][];
     try (NDManager m = model.manager().newSubManager()) {
@@ -149,27 +160,26 @@ public final class LocalScorer implements ChoiceScorer {
       NDArray maskArr = m.create(mask, new Shape(n, maxLen)); // (rows, seq)
       NDArray logp =
           model
-              .forward(idArr, maskArr, null, null, false)
+              .forward(idArr, maskArr, null, null, false, keep)
               .logits()
-              .logSoftmax(-1); // (rows, seq, vocab)
-      NDArray nextArr = m.create(next, new Shape(n, maxLen, 1)); // (rows, seq, 1)
+              .logSoftmax(-1); // (rows, keep, vocab)
+      NDArray nextArr = m.create(next, new Shape(n, keep, 1)); // (rows, keep, 1)
       float[] picked =
-          logp.gather(nextArr, -1).toType(DataType.FLOAT32, false).toFloatArray(); // (rows, seq)
+          logp.gather(nextArr, -1).toType(DataType.FLOAT32, false).toFloatArray(); // (rows, keep)
+      NDArray lastRow = logp.get(":, -1, :"); // (rows, vocab)
       for (int i = 0; i < n; i++) {
         Row r = rows.get(i);
         int len = r.ids().length;
+        int off = maxLen - len;
         double sum = 0;
-        // tokens from..len-1 are predicted at positions from-1..len-2
+        // token t (from..len-1) is predicted at token position t-1, padded off+t-1, kept k
         for (int t = r.from(); t < len; t++) {
-          sum += picked[i * maxLen + t - 1];
+          sum += picked[i * keep + (off + t - 1) - (maxLen - keep)];
         }
         if (r.lastCandidates() == null) {
           out[i] = new double[] {sum};
         } else {
-          float[] last =
-              logp.get(new NDIndex("{}, {}, :", i, len - 1))
-                  .toType(DataType.FLOAT32, false)
-                  .toFloatArray(); // (vocab)
+          float[] last = lastRow.get(i).toType(DataType.FLOAT32, false).toFloatArray(); // (vocab)
           double[] each = new double[r.lastCandidates().length];
           for (int c = 0; c < each.length; c++) {
             each[c] = sum + last[(int) r.lastCandidates()[c]];

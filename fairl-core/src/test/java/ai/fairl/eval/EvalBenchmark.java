@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.fairl.infer.GenerationParams;
 import ai.fairl.infer.LocalModels;
 import ai.fairl.train.StopSignal;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.Tag;
@@ -39,6 +41,7 @@ class EvalBenchmark {
             .batchSize(BATCH)
             .maxExamples(LIMIT)
             .build();
+    String load0 = load();
     long t0 = System.nanoTime();
     EvalResult r =
         Evaluation.run(
@@ -49,13 +52,15 @@ class EvalBenchmark {
     System.out.printf(
         Locale.ROOT,
         "BENCH gsm8k test: %d questions, greedy %d new tokens, batch %d: %.1f s, %.2f questions/s,"
-            + " accuracy %.4f%n",
+            + " accuracy %.4f; load average %s -> %s%n",
         n,
         NEW_TOKENS,
         BATCH,
         s,
         n / s,
-        r.metrics().overallAccuracy());
+        r.metrics().overallAccuracy(),
+        load0,
+        load());
   }
 
   @Test
@@ -69,6 +74,7 @@ class EvalBenchmark {
             .scoring(EvalSpec.Scoring.LOGLIKELIHOOD)
             .maxExamples(LIMIT)
             .build();
+    String load0 = load();
     long t0 = System.nanoTime();
     EvalResult r =
         Evaluation.run(
@@ -81,11 +87,23 @@ class EvalBenchmark {
     System.out.printf(
         Locale.ROOT,
         "BENCH mmlu test (57 subjects, zero-shot, log-likelihood): %d questions: %.1f s, %.2f"
-            + " questions/s, accuracy %.4f%n",
+            + " questions/s, accuracy %.4f, batch %d; load average %s -> %s%n",
         n,
         s,
         n / s,
-        r.metrics().overallAccuracy());
+        r.metrics().overallAccuracy(),
+        BATCH,
+        load0,
+        load());
+  }
+
+  /** The 1-minute load average (the machine is shared, so the rate depends on it). */
+  private static String load() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
   }
 
   private static PrintStream quiet() {
