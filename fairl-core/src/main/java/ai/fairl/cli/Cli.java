@@ -79,6 +79,7 @@ public final class Cli {
         root.addSubcommand("generate", new CommandLine(new ai.fairl.generate.GenerateMain()));
         root.addSubcommand("bench", new CommandLine(new ai.fairl.bench.BenchCommand()));
         root.addSubcommand("login", new CommandLine(new LoginCommand()));
+        root.addSubcommand("api-check", new CommandLine(new ApiCheckCommand()));
         return root;
       default:
         throw new IllegalArgumentException("unknown tool " + tool);

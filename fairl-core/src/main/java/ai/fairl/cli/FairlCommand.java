@@ -15,6 +15,6 @@ final class FairlCommand implements Callable<Integer> {
   public Integer call() {
     throw new UsageException(
         "missing command",
-        "use: fairl train|inference|eval|recipe|native|doctor ... (fairl --help)");
+        "use: fairl train|inference|eval|recipe|native|doctor|api-check ... (fairl --help)");
   }
 }
