@@ -113,6 +113,7 @@ cuda_args=()
 if ! configure_and_build "${cuda_args[@]}"; then
   built=0
   for fallback in "-DFAIRL_PCH=OFF:the precompiled header" \
+                  "-DFAIRL_WITH_DIST=OFF:the process-group natives (src/distributed.cc)" \
                   "-DFAIRL_WITH_CUDA=OFF:the CUDA allocator natives (src/cuda.cc)" \
                   "-DFAIRL_WITH_SCRIPT=OFF:the TorchScript and profiler natives (src/script.cc)"; do
     say "WARNING: the build failed; retrying without ${fallback#*:}"

@@ -13,6 +13,7 @@ import ai.fairl.data.PreferenceExamples;
 import ai.fairl.data.SftExamples;
 import ai.fairl.data.TokenEncoder;
 import ai.fairl.data.TokenizedExample;
+import ai.fairl.engine.ProcessGroup;
 import ai.fairl.hub.DatasetSource;
 import ai.fairl.hub.ModelSource;
 import ai.fairl.model.Models;
@@ -99,7 +100,24 @@ public final class Training {
               + algo
               + "' is not one of sft, cpt, dpo, reward, grpo, gspo, ppo; fix the recipe");
     }
-    Device device = options.device().equals("gpu") ? Device.gpu() : Device.cpu();
+    WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
+    Device device = options.device().equals("gpu") ? Device.gpu(world.localRank()) : Device.cpu();
+    long bucketBytes = BucketPlan.DEFAULT_CAP_BYTES;
+    if (recipe.training().deepspeedConfig() != null) {
+      ZeroConfig zero = ZeroConfig.read(Path.of(recipe.training().deepspeedConfig()));
+      zero.checkSupported(world.worldSize());
+      if (world.isMain()) {
+        if (world.worldSize() == 1) {
+          console.println(
+              "notice: training.deepspeed_config has no effect on one process (ZeRO stage "
+                  + zero.stage()
+                  + "); with --num-gpus N it selects data parallel");
+        } else {
+          zero.notices().forEach(n -> console.println("notice: " + n));
+        }
+      }
+      bucketBytes = zero.bucketBytes();
+    }
     if (recipe.training().bf16() || recipe.training().fp16()) {
       console.println(
           "notice: training."
@@ -113,9 +131,62 @@ public final class Training {
               + " activation recompute); memory is that of a plain backward pass");
     }
     long seed = recipe.training().seed();
-    if (List.of("grpo", "gspo", "ppo").contains(algo)) {
-      return runOnline(recipe, algo, device, extra, stop, console, seed);
+    try (DataParallel dp = dataParallel(world, device, bucketBytes, console)) {
+      if (List.of("grpo", "gspo", "ppo").contains(algo)) {
+        return runOnline(recipe, algo, device, extra, stop, console, seed, dp);
+      }
+      return runOffline(recipe, algo, device, options, extra, stop, console, dp);
     }
+  }
+
+  /**
+   * One process, or this process's place in a data-parallel job when torchrun's variables are set
+   * ({@link WorldEnv}): NCCL between GPUs, Gloo between CPU processes.
+   */
+  static DataParallel dataParallel(
+      WorldEnv world, Device device, long bucketBytes, PrintStream console) {
+    if (world.worldSize() == 1) {
+      return DataParallel.single();
+    }
+    ProcessGroup.Backend backend =
+        device.isGpu() ? ProcessGroup.Backend.NCCL : ProcessGroup.Backend.GLOO;
+    ProcessGroup group =
+        ProcessGroup.join(
+            backend,
+            world.masterAddr(),
+            world.masterPort(),
+            world.rank(),
+            world.worldSize(),
+            device.isGpu() ? device.getDeviceId() : 0,
+            DIST_TIMEOUT);
+    if (world.isMain()) {
+      console.println(
+          "data parallel: "
+              + world.worldSize()
+              + " ranks over "
+              + backend.name().toLowerCase(Locale.ROOT)
+              + " (rendezvous "
+              + world.masterAddr()
+              + ":"
+              + world.masterPort()
+              + "); rank 0 writes logs, metrics and checkpoints");
+    }
+    return DataParallel.over(group, device, bucketBytes);
+  }
+
+  /** How long rendezvous and each collective wait for the other ranks. */
+  private static final java.time.Duration DIST_TIMEOUT = java.time.Duration.ofMinutes(10);
+
+  private static TrainResult runOffline(
+      TrainingRecipe recipe,
+      String algo,
+      Device device,
+      RunOptions options,
+      List<TrainListener> extra,
+      StopSignal stop,
+      PrintStream console,
+      DataParallel dp)
+      throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Setup setup = Setup.build(recipe, algo, root, console);
       Path out = Path.of(recipe.training().outputDir());
@@ -126,8 +197,8 @@ public final class Training {
         console.println("debug: first training example, [[trained]] text marked:");
         console.println(setup.firstExample);
       }
-      TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop));
-      if (setup.tokenizer != null && result.reason().equals("completed")) {
+      TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop, dp));
+      if (setup.tokenizer != null && result.reason().equals("completed") && dp.isMain()) {
         setup.tokenizer.save(out);
       }
       setup.close();
@@ -169,7 +240,8 @@ public final class Training {
       List<TrainListener> extra,
       StopSignal stop,
       PrintStream console,
-      long seed)
+      long seed,
+      DataParallel dp)
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
@@ -189,7 +261,8 @@ public final class Training {
                   datasetBase,
                   listeners,
                   stop,
-                  loader)
+                  loader,
+                  dp)
               : GrpoTraining.run(
                   recipe,
                   loaded.model(),
@@ -198,8 +271,9 @@ public final class Training {
                   datasetBase,
                   listeners,
                   stop,
-                  loader);
-      if (loaded.tokenizer() != null && result.reason().equals("completed")) {
+                  loader,
+                  dp);
+      if (loaded.tokenizer() != null && result.reason().equals("completed") && dp.isMain()) {
         loaded.tokenizer().save(out);
       }
       loaded.model().close();
