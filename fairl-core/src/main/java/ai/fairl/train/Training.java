@@ -1,6 +1,7 @@
 package ai.fairl.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -101,7 +102,7 @@ public final class Training {
               + "' is not one of sft, cpt, dpo, reward, grpo, gspo, ppo; fix the recipe");
     }
     WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
-    Device device = options.device().equals("gpu") ? Device.gpu(world.localRank()) : Device.cpu();
+    Device device = options.device().equals("gpu") ? rankDevice(world) : Device.cpu();
     long bucketBytes = BucketPlan.DEFAULT_CAP_BYTES;
     if (recipe.training().deepspeedConfig() != null) {
       ZeroConfig zero = ZeroConfig.read(Path.of(recipe.training().deepspeedConfig()));
@@ -172,6 +173,43 @@ public final class Training {
               + "); rank 0 writes logs, metrics and checkpoints");
     }
     return DataParallel.over(group, device, bucketBytes);
+  }
+
+  /**
+   * The GPU of a rank: its LOCAL_RANK among the visible GPUs (torchrun's convention), made DJL's
+   * default device so that tensors of managers created without a device (batches, step scopes) land
+   * there too. DJL has no setter for its default device, hence the reflection.
+   */
+  static Device rankDevice(WorldEnv world) {
+    int gpus = Engine.getInstance().getGpuCount();
+    if (world.localRank() >= gpus) {
+      throw new IllegalStateException(
+          "LOCAL_RANK "
+              + world.localRank()
+              + " has no GPU: "
+              + gpus
+              + " visible; start one worker per visible GPU or make more GPUs visible"
+              + " (CUDA_VISIBLE_DEVICES)");
+    }
+    Device device = Device.gpu(world.localRank());
+    if (!Engine.getInstance().defaultDevice().equals(device)) {
+      try {
+        java.lang.reflect.Field f = Engine.class.getDeclaredField("defaultDevice");
+        f.setAccessible(true);
+        f.set(Engine.getInstance(), device);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalStateException(
+            "rank "
+                + world.rank()
+                + " cannot make "
+                + device
+                + " DJL's default device ("
+                + e
+                + "); give each worker its own GPU with CUDA_VISIBLE_DEVICES",
+            e);
+      }
+    }
+    return device;
   }
 
   /** How long rendezvous and each collective wait for the other ranks. */
