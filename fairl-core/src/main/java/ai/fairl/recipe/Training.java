@@ -104,7 +104,9 @@ public record Training(
             doc =
                 "DeepSpeed config, relative to the install root (`configs/deepspeed/zero1_config.json`,"
                     + " `zero3_config.json`, `zero3_auto_config.json`). Checked to exist.",
-            noEffect = "single-process runs; kept for multi-GPU launches")
+            noEffect =
+                "on one process; with --num-gpus N, ZeRO stages 0-2 run as data parallel and stage 3"
+                    + " is refused")
         String deepspeedConfig,
     @Key(
             def = "0",
