@@ -78,14 +78,16 @@ final class TrainCommand implements Callable<Integer> {
     Runs.extendClasspath(common.classpath);
     Resolved<TrainingRecipe> r = Recipes.training(common.recipe, common.overrides, Cli.context(s));
     TrainingRecipe recipe = r.recipe();
-    Runs.printNotices(s, r);
+    Optional<WorldEnv> worker = workerEnv();
+    boolean main = worker.map(WorldEnv::isMain).orElse(true);
+    if (main) {
+      Runs.printNotices(s, r); // once, not once per rank
+    }
     if (nodeRank < 0 || nodeRank >= nnodes) {
       throw new UsageException(
           "--node-rank must be in [0, --nnodes=" + nnodes + "), got " + nodeRank,
           "number the nodes 0 .. " + (nnodes - 1));
     }
-    Optional<WorldEnv> worker = workerEnv();
-    boolean main = worker.map(WorldEnv::isMain).orElse(true);
     String device;
     if (worker.isPresent()) {
       device = Devices.visibleGpus(s.env) > 0 ? "gpu" : "cpu";
@@ -95,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     } else {
       device = Devices.choose(numGpus, nnodes, s.env, s);
     }
-    if (device.equals("cpu")) {
+    if (device.equals("cpu") && main) {
       cpuPrecisionNotice(recipe);
     }
     if (common.dryRun) {

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Starts and supervises the worker processes of a data-parallel job on this node (what torchrun's
@@ -75,6 +77,7 @@ final class Workers {
     List<Thread> pumps = new ArrayList<>();
     Thread cleanup = new Thread(() -> stopAll(procs, killGrace), "fairl-workers-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
+    SignalHandler previous = holdFirstSigint(err);
     try {
       for (int i = 0; i < workers.size(); i++) {
         int rank = firstRank + i;
@@ -110,6 +113,36 @@ final class Workers {
       } catch (IllegalStateException shuttingDown) {
         // the JVM is exiting; the hook runs anyway
       }
+      if (previous != null) {
+        Signal.handle(new Signal("INT"), previous);
+      }
+    }
+  }
+
+  /**
+   * Ctrl-C reaches the workers too (same terminal process group); each stops at the next step
+   * boundary and rank 0 checkpoints. So the launcher outlives the first Ctrl-C to keep supervising
+   * them; a second one exits, and the shutdown hook stops the workers.
+   */
+  private static SignalHandler holdFirstSigint(PrintWriter err) {
+    boolean[] seen = new boolean[1];
+    try {
+      return Signal.handle(
+          new Signal("INT"),
+          sig -> {
+            if (seen[0]) {
+              Runtime.getRuntime().exit(130);
+            }
+            seen[0] = true;
+            synchronized (err) {
+              err.println(
+                  "Ctrl-C: the workers stop at the next step boundary and checkpoint (Ctrl-C again"
+                      + " to stop them now)");
+              err.flush();
+            }
+          });
+    } catch (IllegalArgumentException noSigint) {
+      return null; // the JVM runs with -Xrs or without a SIGINT handler: nothing to hold
     }
   }
 

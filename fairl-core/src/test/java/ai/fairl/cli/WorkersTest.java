@@ -104,6 +104,28 @@ class WorkersTest {
   }
 
   @Test
+  void theLauncherOutlivesTheFirstCtrlC(@TempDir Path dir) throws Exception {
+    // the workers get Ctrl-C from the terminal themselves and stop at a step boundary; the
+    // launcher keeps supervising them instead of dying and killing them mid-checkpoint
+    List<ProcessBuilder> w = List.of(sh("touch started; sleep 2; echo finished", dir));
+    Thread t = new Thread(() -> run(w, Duration.ofSeconds(30)));
+    t.start();
+    for (int i = 0; i < 100 && !Files.exists(dir.resolve("started")); i++) {
+      Thread.sleep(50);
+    }
+    Thread.sleep(200);
+    Process kill =
+        new ProcessBuilder("kill", "-INT", Long.toString(ProcessHandle.current().pid())).start();
+    assertEquals(0, kill.waitFor());
+    t.join(15_000);
+    assertFalse(t.isAlive());
+    assertTrue(
+        err.toString().contains("Ctrl-C: the workers stop at the next step boundary"),
+        err.toString());
+    assertTrue(out.toString().contains("finished"), "the worker ran to its end\n" + out);
+  }
+
+  @Test
   void freePortsAreUsable() throws Exception {
     int p = Workers.freePort();
     assertTrue(p > 0 && p < 65536);
