@@ -68,6 +68,9 @@ import java.util.Random;
  * fine-tuning).
  */
 public final class Training {
+  /** Steps that get a debug line (grad norm, memory) under {@code --debug}. */
+  static final int DEBUG_STEPS = 5;
+
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
   private Training() {}
@@ -134,7 +137,7 @@ public final class Training {
     long seed = recipe.training().seed();
     try (DataParallel dp = dataParallel(world, device, bucketBytes, console)) {
       if (List.of("grpo", "gspo", "ppo").contains(algo)) {
-        return runOnline(recipe, algo, device, extra, stop, console, seed, dp);
+        return runOnline(recipe, algo, device, options.debug(), extra, stop, console, seed, dp);
       }
       return runOffline(recipe, algo, device, options, extra, stop, console, dp);
     }
@@ -234,6 +237,7 @@ public final class Training {
       if (options.debug()) {
         console.println("debug: first training example, [[trained]] text marked:");
         console.println(setup.firstExample);
+        listeners.add(new DebugListener(setup.model, console, DEBUG_STEPS));
       }
       TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop, dp));
       if (setup.tokenizer != null && result.reason().equals("completed") && dp.isMain()) {
@@ -275,6 +279,7 @@ public final class Training {
       TrainingRecipe recipe,
       String algo,
       Device device,
+      boolean debug,
       List<TrainListener> extra,
       StopSignal stop,
       PrintStream console,
@@ -287,6 +292,9 @@ public final class Training {
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
+      if (debug) {
+        listeners.add(new DebugListener(loaded.model(), console, DEBUG_STEPS));
+      }
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       TrainResult result =
