@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * gradient_accumulation_steps} micro-batches, back-propagate each one's summed loss divided by the
  * step's total {@link Batch#lossItems}, clip to {@code max_grad_norm}, update, zero the gradients.
  * Every NDArray a step creates lives in an {@link NDScope} that closes with the step, so memory
- * stays flat.
+ * stays flat. Models with {@link GradientCheckpointing} get their layers recomputed right after
+ * each micro-batch's backward.
  *
  * <p>Simplified: one process and one device; the learning rate logged for a step is the one that
  * step used (HF logs the next step's).
@@ -271,9 +272,12 @@ public final class TrainLoop {
           }
           lossSum += v;
           gc.backward(Scalars.div(l.sum(), items));
+          GradientCheckpointing.backwardPending(); // recompute checkpointed layers, if any
           for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
             weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
           }
+        } finally {
+          GradientCheckpointing.discardPending(); // a failed or skipped micro-batch's forwards
         }
       }
       out.lr = config.schedule().rate(config.learningRate(), step - 1, warmup, total);
