@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI step: builds fairl-native against Debian's libtorch-dev (CPU) and runs the NDArray op suite,
-# the fused-kernel tests and the bf16 tests on it (FAIRL_ENGINE_EXPECT=fairl-native makes the
-# suite fail if DJL did not actually load fairl-native). Then prints the coverage report.
+# the fused-kernel tests, the bf16 tests and bf16 training (ai.fairl.train.*NativeTest) on it
+# (FAIRL_ENGINE_EXPECT=fairl-native makes the suite fail if DJL did not actually load fairl-native). Then prints the coverage report.
 # Needs: apt packages libtorch-dev, cmake, g++ (ninja-build optional), a JDK, python3 (coverage).
 # Usage: fairl-native/test-cpu.sh [extra maven args]
 set -euo pipefail
@@ -20,7 +20,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 # FAIRL_MVN_FLAGS: extra Maven flags (default -o, offline: run after the main Maven build)
 # shellcheck disable=SC2086
 mvn -B -q ${FAIRL_MVN_FLAGS--o} -pl fairl-core test \
-  -Dtest='ai.fairl.engine.*Test' -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dtest='ai.fairl.engine.*Test,ai.fairl.train.*NativeTest' -Dsurefire.failIfNoSpecifiedTests=false \
   -Dsurefire.excludedGroups=gpu,bench "$@"
 echo "fairl-native op suite: passed on PyTorch $PYTORCH_VERSION ($PYTORCH_FLAVOR)"
 "$here/coverage.sh" "$root/fairl-core/target/fairl-native-exercised.txt"
