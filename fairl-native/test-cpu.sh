@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI step: builds fairl-native against Debian's libtorch-dev (CPU) and runs the NDArray op suite,
-# the fused-kernel tests, the bf16 tests, the Gloo process-group tests and a two-process
+# the fused-kernel tests, the bf16 tests, bf16 training (ai.fairl.train.*NativeTest), the Gloo process-group tests and a two-process
 # data-parallel SFT run (DataParallelNativeTest) on it (FAIRL_ENGINE_EXPECT=fairl-native makes the
 # suite fail if DJL did not actually load fairl-native). Then prints the coverage report.
 # Needs: apt packages libtorch-dev, libgloo-dev (Gloo's headers), cmake, g++ (ninja-build optional), a JDK, python3 (coverage).
@@ -23,7 +23,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 # FAIRL_MVN_FLAGS: extra Maven flags (default -o, offline: run after the main Maven build)
 # shellcheck disable=SC2086
 mvn -B -q ${FAIRL_MVN_FLAGS--o} -pl fairl-core test \
-  -Dtest='ai.fairl.engine.*Test,ai.fairl.cli.DataParallelNativeTest' \
+  -Dtest='ai.fairl.engine.*Test,ai.fairl.train.*NativeTest,ai.fairl.cli.DataParallelNativeTest' \
   -Dsurefire.failIfNoSpecifiedTests=false \
   -Dsurefire.excludedGroups=gpu,bench "$@"
 echo "fairl-native op suite: passed on PyTorch $PYTORCH_VERSION ($PYTORCH_FLAVOR)"

@@ -91,14 +91,23 @@ public record Training(
                 "Evaluate every N steps when there is evaluation data (eval_split or"
                     + " eval_dataset); FAI-RL never had any (bug B12).")
         int evalSteps,
-    @Key(def = "true", doc = "bfloat16 mixed precision (CPU runs use float32 and say so).")
+    @Key(
+            def = "true",
+            doc =
+                "bfloat16 mixed precision: the forward in bf16 over fp32 master weights (the CPU"
+                    + " with stock DJL runs float32 and says so).")
         boolean bf16,
-    @Key(def = "false", doc = "float16 mixed precision (CPU runs use float32 and say so).")
+    @Key(
+            def = "false",
+            doc =
+                "float16 mixed precision: the forward in fp16 over fp32 master weights (CPU runs"
+                    + " use float32 and say so).")
         boolean fp16,
     @Key(
             def = "true",
-            doc = "Recompute activations in the backward pass to save memory.",
-            noEffect = "stock DJL has no activation recompute; memory is that of a plain backward")
+            doc =
+                "Recompute activations in the backward pass to save memory (per decoder layer;"
+                    + " same gradients).")
         boolean gradientCheckpointing,
     @Key(
             doc =

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * gradient_accumulation_steps} micro-batches, back-propagate each one's summed loss divided by the
  * step's total {@link Batch#lossItems}, clip to {@code max_grad_norm}, update, zero the gradients.
  * Every NDArray a step creates lives in an {@link NDScope} that closes with the step, so memory
- * stays flat.
+ * stays flat. Models with {@link GradientCheckpointing} get their layers recomputed right after
+ * each micro-batch's backward.
  *
  * <p>Data parallel (a {@link DataParallel} of several ranks): each rank reads its share of every
  * global batch ({@link BatchSource#shard}), the step's loss items are summed over the ranks before
@@ -302,9 +303,12 @@ public final class TrainLoop {
           }
           lossSum += v;
           gc.backward(Scalars.div(l.sum(), items));
+          GradientCheckpointing.backwardPending(); // recompute checkpointed layers, if any
           for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
             weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
           }
+        } finally {
+          GradientCheckpointing.discardPending(); // a failed or skipped micro-batch's forwards
         }
       }
       // every rank learns whether any rank saw a non-finite loss, so all skip (or fail) together

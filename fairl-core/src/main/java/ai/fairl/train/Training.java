@@ -14,6 +14,7 @@ import ai.fairl.data.PreferenceExamples;
 import ai.fairl.data.SftExamples;
 import ai.fairl.data.TokenEncoder;
 import ai.fairl.data.TokenizedExample;
+import ai.fairl.engine.PrecisionGuard;
 import ai.fairl.engine.ProcessGroup;
 import ai.fairl.hub.DatasetSource;
 import ai.fairl.hub.ModelSource;
@@ -62,10 +63,10 @@ import java.util.Random;
  * to the {@link TrainLoop} with the console, {@code metrics.jsonl}, chart and W&amp;B listeners.
  *
  * <p>Algorithms here: {@code sft}, {@code cpt}, {@code dpo}, {@code reward}. Simplified: one
- * device; on the CPU bf16/fp16 recipes run in fp32 with a notice; gradient checkpointing has no
- * effect on stock DJL (it has no recompute hook for autograd) and says so; DPO's reference
- * log-probs are computed on the fly (adapters disabled under LoRA, a frozen copy under full
- * fine-tuning).
+ * device; bf16/fp16 recipes compute in that dtype over fp32 master weights where the device runs it
+ * (stock DJL on the CPU: fp32 with a notice); gradient checkpointing recomputes each decoder layer
+ * in the backward ({@link GradientCheckpointing}); DPO's reference log-probs are computed on the
+ * fly (adapters disabled under LoRA, a frozen copy under full fine-tuning).
  */
 public final class Training {
   /** Steps that get a debug line (grad norm, memory) under {@code --debug}. */
@@ -122,24 +123,14 @@ public final class Training {
       }
       bucketBytes = zero.bucketBytes();
     }
-    if (recipe.training().bf16() || recipe.training().fp16()) {
-      console.println(
-          "notice: training."
-              + (recipe.training().bf16() ? "bf16" : "fp16")
-              + ": true runs in float32 "
-              + (device.isGpu() ? "(bf16 compute is not wired yet)" : "on the CPU"));
-    }
-    if (recipe.training().gradientCheckpointing()) {
-      console.println(
-          "notice: training.gradient_checkpointing has no effect here (stock DJL has no"
-              + " activation recompute); memory is that of a plain backward pass");
-    }
+    DataType compute = computeType(recipe, device, console);
     long seed = recipe.training().seed();
     try (DataParallel dp = dataParallel(world, device, bucketBytes, console)) {
       if (List.of("grpo", "gspo", "ppo").contains(algo)) {
-        return runOnline(recipe, algo, device, options.debug(), extra, stop, console, seed, dp);
+        return runOnline(
+            recipe, algo, device, compute, options.debug(), extra, stop, console, seed, dp);
       }
-      return runOffline(recipe, algo, device, options, extra, stop, console, dp);
+      return runOffline(recipe, algo, device, compute, options, extra, stop, console, dp);
     }
   }
 
@@ -222,6 +213,7 @@ public final class Training {
       TrainingRecipe recipe,
       String algo,
       Device device,
+      DataType compute,
       RunOptions options,
       List<TrainListener> extra,
       StopSignal stop,
@@ -229,7 +221,7 @@ public final class Training {
       DataParallel dp)
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
-      Setup setup = Setup.build(recipe, algo, root, console);
+      Setup setup = Setup.build(recipe, algo, root, compute, console);
       Path out = Path.of(recipe.training().outputDir());
       TrainConfig cfg = config(recipe, algo, out);
       List<TrainListener> listeners = standardListeners(recipe, console);
@@ -245,6 +237,36 @@ public final class Training {
       }
       setup.close();
       return result;
+    }
+  }
+
+  /**
+   * The forward's dtype: fp32, or the recipe's {@code bf16}/{@code fp16} where the device and
+   * engine run it (a GPU; bf16 on the CPU with fairl-native), else fp32 with a one-line notice.
+   * Trainable weights and optimizer state stay fp32 either way.
+   */
+  static DataType computeType(TrainingRecipe recipe, Device device, PrintStream console) {
+    if (!recipe.training().bf16() && !recipe.training().fp16()) {
+      return DataType.FLOAT32;
+    }
+    DataType requested = recipe.training().bf16() ? DataType.BFLOAT16 : DataType.FLOAT16;
+    PrecisionGuard.Resolved r = PrecisionGuard.resolve(requested, device);
+    if (!r.notice().isEmpty()) {
+      console.println(
+          "notice: training." + (recipe.training().bf16() ? "bf16" : "fp16") + ": " + r.notice());
+    }
+    return r.type();
+  }
+
+  /**
+   * Applies the run's precision and gradient checkpointing to a model that trains: its forward
+   * computes in {@code compute} (weights stay fp32 masters), and its decoder layers are recomputed
+   * in the backward when the recipe asks.
+   */
+  static void prepare(TransformerModel model, TrainingRecipe recipe, DataType compute) {
+    model.setComputeType(compute);
+    if (recipe.training().gradientCheckpointing()) {
+      GradientCheckpointing.enable(model);
     }
   }
 
@@ -279,6 +301,7 @@ public final class Training {
       TrainingRecipe recipe,
       String algo,
       Device device,
+      DataType compute,
       boolean debug,
       List<TrainListener> extra,
       StopSignal stop,
@@ -289,6 +312,7 @@ public final class Training {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
       adapters(recipe.model(), loaded, console, seed);
+      prepare(loaded.model(), recipe, compute);
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
@@ -608,7 +632,8 @@ public final class Training {
       return loop.run(task);
     }
 
-    static Setup build(TrainingRecipe recipe, String algo, NDManager root, PrintStream console)
+    static Setup build(
+        TrainingRecipe recipe, String algo, NDManager root, DataType compute, PrintStream console)
         throws IOException {
       Setup s = new Setup();
       long seed = recipe.training().seed();
@@ -618,6 +643,7 @@ public final class Training {
       s.model = loaded.model();
       s.tokenizer = loaded.tokenizer();
       s.lora = adapters(mc, loaded, console, seed);
+      prepare(s.model, recipe, compute);
       Trainable trainable =
           s.lora != null
               ? withTokenizer(s.lora, s.tokenizer)
@@ -697,6 +723,7 @@ public final class Training {
           } else {
             s.reference = load(mc.baseModelName(), false, root, seed).model();
             s.reference.setRequiresGrad(false);
+            s.reference.setComputeType(compute);
             TransformerModel frozen = s.reference;
             ref = (ids, mask, training) -> frozen.forward(ids, mask, null, null, false).logits();
           }
