@@ -70,6 +70,9 @@ fi
 platform="${torch_version}-${flavor}-linux-x86_64"
 
 jni_include="${FAIRL_JNI_INCLUDE:-}"
+if [[ -z "$jni_include" && -f "$root/runtime/include/jni.h" ]]; then
+  jni_include="$root/runtime/include" # the distribution ships jni.h with its Java runtime
+fi
 if [[ -z "$jni_include" ]]; then
   java_home="${JAVA_HOME:-}"
   if [[ -z "$java_home" ]] && command -v javac >/dev/null; then
@@ -113,6 +116,7 @@ cuda_args=()
 if ! configure_and_build "${cuda_args[@]}"; then
   built=0
   for fallback in "-DFAIRL_PCH=OFF:the precompiled header" \
+                  "-DFAIRL_WITH_DIST=OFF:the process-group natives (src/distributed.cc)" \
                   "-DFAIRL_WITH_CUDA=OFF:the CUDA allocator natives (src/cuda.cc)" \
                   "-DFAIRL_WITH_SCRIPT=OFF:the TorchScript and profiler natives (src/script.cc)"; do
     say "WARNING: the build failed; retrying without ${fallback#*:}"

@@ -11,7 +11,7 @@ PKGS=(
   jupyter-notebook jupyter-nbconvert python3-nbclient python3-jupyter-kernel-test python3-ipykernel
   fonts-dejavu-core fontconfig
   nodejs npm
-  g++ cmake make libtorch-dev
+  g++ cmake make libtorch-dev libgloo-dev
 )
 
 missing=()

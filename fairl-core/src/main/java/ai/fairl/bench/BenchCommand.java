@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.fairl.engine.EngineInfo;
 import ai.fairl.engine.FusedOps;
 import ai.fairl.model.TransformerConfig;
+import ai.fairl.train.CheckpointingBenchmark;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -42,7 +43,8 @@ import picocli.CommandLine.Option;
         "Benchmarks training, decoding, DPO, GRPO and QLoRA on random-init models with real"
             + " architectures, next to the PyTorch baseline (tools/bench/baseline.py).")
 public final class BenchCommand implements Callable<Integer> {
-  static final List<String> ROWS = List.of("sft", "lora", "decode", "dpo", "grpo", "qlora");
+  static final List<String> ROWS =
+      List.of("sft", "lora", "decode", "dpo", "grpo", "qlora", "checkpointing");
 
   @Option(names = "--device", defaultValue = "gpu", description = "gpu or cpu")
   String device;
@@ -160,6 +162,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (i == 0 && rowList.contains("dpo")) {
           row(name, "dpo", () -> b.dpo(c, Math.max(1, batch / 2), seq, warmup, steps));
         }
+        if (i == 0 && rowList.contains("checkpointing")) {
+          row(
+              name,
+              "checkpointing",
+              () -> CheckpointingBenchmark.row(c, root, dt, batch, seq, Math.max(2, steps)));
+        }
         if (i == 0 && rowList.contains("grpo")) {
           row(
               name,
@@ -201,7 +209,18 @@ public final class BenchCommand implements Callable<Integer> {
     return switch (name) {
       case "tiny-qwen2" -> TransformerConfig.tiny("qwen2", 256, 64, 2);
       case "tiny-llama" -> TransformerConfig.tiny("llama", 256, 64, 2);
-      default -> TransformerConfig.named(name);
+      default -> {
+        // tiny-<family>-<hidden>x<layers>, e.g. tiny-llama-256x8: a CPU-sized shape, vocab 256
+        java.util.regex.Matcher sized =
+            java.util.regex.Pattern.compile("tiny-(\\w+)-(\\d+)x(\\d+)").matcher(name);
+        yield sized.matches()
+            ? TransformerConfig.tiny(
+                sized.group(1),
+                256,
+                Integer.parseInt(sized.group(2)),
+                Integer.parseInt(sized.group(3)))
+            : TransformerConfig.named(name);
+      }
     };
   }
 

@@ -110,6 +110,12 @@ public final class Cli {
         err.println("  hint: " + ue.hint());
       }
       code = 2;
+    } else if (ex instanceof Workers.Failure wf) {
+      err.println(s.tool + ": error: " + wf.getMessage());
+      if (wf.hint != null) {
+        err.println("  hint: " + wf.hint);
+      }
+      code = 1;
     } else if (ex instanceof Engines.Missing m) {
       err.println(s.tool + ": error: " + m.getMessage());
       err.println(

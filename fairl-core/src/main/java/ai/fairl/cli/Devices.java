@@ -29,10 +29,8 @@ final class Devices {
     if (numGpus < 1) {
       throw new UsageException("--num-gpus must be >= 1, got " + numGpus, "use --num-gpus 1");
     }
-    if (nnodes > 1) {
-      throw new UsageException(
-          "multi-node training (--nnodes " + nnodes + ") is not available yet",
-          "run on one node: drop --nnodes");
+    if (nnodes < 1) {
+      throw new UsageException("--nnodes must be >= 1, got " + nnodes, "use --nnodes 1");
     }
     int visible = visibleGpus(env);
     if (visible == 0) {
@@ -48,11 +46,6 @@ final class Devices {
       throw new UsageException(
           "--num-gpus " + numGpus + " but only " + visible + " GPU(s) are visible" + describe(env),
           "use --num-gpus " + visible + " or fewer");
-    }
-    if (numGpus > 1) {
-      throw new UsageException(
-          "multi-GPU training (--num-gpus " + numGpus + ") is not available yet",
-          "use --num-gpus 1");
     }
     return "gpu";
   }

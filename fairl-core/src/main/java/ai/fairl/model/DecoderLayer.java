@@ -61,13 +61,13 @@ final class DecoderLayer {
     long s = h.getShape().get(1);
     float eps = (float) c.rmsNormEps();
     NormKernel norm = m.normKernel();
-    NDArray x = norm.rmsNorm(h, inputNorm, eps);
+    NDArray x = norm.rmsNorm(h, TransformerModel.like(inputNorm, h), eps);
     NDArray qs = q.forward(x, training).reshape(b, s, c.numHeads(), c.headDim());
     NDArray ks = k.forward(x, training).reshape(b, s, c.numKvHeads(), c.headDim());
     NDArray vs = v.forward(x, training).reshape(b, s, c.numKvHeads(), c.headDim());
     if (qNorm != null) {
-      qs = norm.rmsNorm(qs, qNorm, eps);
-      ks = norm.rmsNorm(ks, kNorm, eps);
+      qs = norm.rmsNorm(qs, TransformerModel.like(qNorm, qs), eps);
+      ks = norm.rmsNorm(ks, TransformerModel.like(kNorm, ks), eps);
     }
     qs = Rotary.apply(qs.transpose(0, 2, 1, 3), cos, sin); // (b, heads, s, d)
     ks = Rotary.apply(ks.transpose(0, 2, 1, 3), cos, sin); // (b, kv_heads, s, d)
@@ -81,7 +81,7 @@ final class DecoderLayer {
     NDArray att = m.attentionKernel().attend(qs, ks, vs, mask, scale); // (b, heads, s, d)
     att = att.transpose(0, 2, 1, 3).reshape(b, s, (long) c.numHeads() * c.headDim());
     h = h.add(o.forward(att, training));
-    x = norm.rmsNorm(h, postNorm, eps);
+    x = norm.rmsNorm(h, TransformerModel.like(postNorm, h), eps);
     NDArray mlp =
         down.forward(
             AttentionKernel.silu(gate.forward(x, training)).mul(up.forward(x, training)), training);

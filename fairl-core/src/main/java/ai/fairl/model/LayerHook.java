@@ -19,6 +19,16 @@ public interface LayerHook {
    */
   NDArray run(int layerIndex, NDArray hidden, UnaryOperator<NDArray> block);
 
+  /**
+   * As {@link #run(int, NDArray, UnaryOperator)}, told whether the forward trains (dropout on; a
+   * checkpointing hook saves only such forwards). The model calls this one; default: the 3-argument
+   * form.
+   */
+  default NDArray run(
+      int layerIndex, NDArray hidden, UnaryOperator<NDArray> block, boolean training) {
+    return run(layerIndex, hidden, block);
+  }
+
   /** Calls the block. */
   static LayerHook direct() {
     return (i, h, block) -> block.apply(h);

@@ -46,11 +46,13 @@ public final class TransformerModel implements AutoCloseable {
   private AttentionKernel attentionKernel = AttentionKernel.composite();
   private NormKernel normKernel = NormKernel.composite();
   private LayerHook layerHook = LayerHook.direct();
+  private DataType computeType;
 
   private TransformerModel(TransformerConfig config, NDManager manager, Map<String, NDArray> w) {
     this.config = config;
     this.manager = manager;
     this.dtype = w.get("model.embed_tokens.weight").getDataType();
+    this.computeType = dtype;
     this.rotary = new Rotary(config);
     Map<String, NDArray> remaining = new LinkedHashMap<>(w);
     Map<String, NDArray> params = new LinkedHashMap<>();
@@ -438,6 +440,9 @@ public final class TransformerModel implements AutoCloseable {
     NDArray h = embed.get(inputIds.toType(DataType.INT64, false).flatten());
     h.attach(m);
     h = h.reshape(b, s, config.hiddenSize());
+    if (h.getDataType() != computeType) {
+      h = h.toType(computeType, false); // mixed precision: fp32 master weights, bf16/fp16 compute
+    }
     NDArray[] cs = rotary.cosSin(pos.toType(DataType.INT64, false));
     AttentionMask am = buildMask(m, mask64, b, s, past);
     for (DecoderLayer layer : layers) {
@@ -446,10 +451,11 @@ public final class TransformerModel implements AutoCloseable {
           layerHook.run(
               layer.index,
               h,
-              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, cache, training));
+              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, cache, training),
+              training);
     }
     NDArray hidden =
-        normKernel.rmsNorm(h, finalNorm, (float) config.rmsNormEps()); // (b, s, hidden)
+        normKernel.rmsNorm(h, like(finalNorm, h), (float) config.rmsNormEps()); // (b, s, hidden)
     if (config.isSequenceClassification()) {
       // last position whose mask is 1: argmax of index * mask over the current window
       NDArray cur = mask64.get(":, " + past + ":"); // (b, s)
@@ -466,11 +472,24 @@ public final class TransformerModel implements AutoCloseable {
     }
     NDArray logits; // (b, kept, vocab)
     if (head == null) {
-      logits = ai.djl.nn.core.Linear.linear(x, embed, null).singletonOrThrow();
+      logits = ai.djl.nn.core.Linear.linear(x, like(embed, x), null).singletonOrThrow();
     } else {
       logits = head.forward(x, training);
     }
     return new ModelOutput(logits.toType(DataType.FLOAT32, false), hidden);
+  }
+
+  /**
+   * {@code w} in {@code x}'s dtype: itself, or a cast owned by {@code x}'s manager (the step), so
+   * that gradients still reach the fp32 master and nothing accumulates on the model.
+   */
+  static NDArray like(NDArray w, NDArray x) {
+    if (w.getDataType() == x.getDataType()) {
+      return w;
+    }
+    NDArray c = w.toType(x.getDataType(), false);
+    c.attach(x.getManager());
+    return c;
   }
 
   private AttentionMask buildMask(NDManager m, NDArray mask64, long b, long s, int past) {
@@ -509,6 +528,30 @@ public final class TransformerModel implements AutoCloseable {
   /** The compute dtype of the weights. */
   public DataType dtype() {
     return dtype;
+  }
+
+  /**
+   * The dtype the forward computes in: the weights' dtype unless {@link #setComputeType} set one.
+   */
+  public DataType computeType() {
+    return computeType;
+  }
+
+  /**
+   * Mixed precision: the forward computes in {@code type} (activations, and per-forward casts of
+   * the weights) while the weights themselves, the trainable masters, keep their dtype; gradients
+   * flow back through the casts into them. Logits come out in fp32 as always.
+   *
+   * @throws IllegalArgumentException for a type other than float32, float16, bfloat16
+   * @throws IllegalStateException for bf16 on a CPU engine that cannot run it (stock DJL)
+   */
+  public void setComputeType(DataType type) {
+    if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
+      throw new IllegalArgumentException(
+          "compute dtype must be float32, float16 or bfloat16, got " + type);
+    }
+    ai.fairl.engine.PrecisionGuard.checkCreate(type, device());
+    this.computeType = type;
   }
 
   public Device device() {

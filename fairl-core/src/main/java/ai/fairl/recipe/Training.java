@@ -91,20 +91,31 @@ public record Training(
                 "Evaluate every N steps when there is evaluation data (eval_split or"
                     + " eval_dataset); FAI-RL never had any (bug B12).")
         int evalSteps,
-    @Key(def = "true", doc = "bfloat16 mixed precision (CPU runs use float32 and say so).")
+    @Key(
+            def = "true",
+            doc =
+                "bfloat16 mixed precision: the forward in bf16 over fp32 master weights (the CPU"
+                    + " with stock DJL runs float32 and says so).")
         boolean bf16,
-    @Key(def = "false", doc = "float16 mixed precision (CPU runs use float32 and say so).")
+    @Key(
+            def = "false",
+            doc =
+                "float16 mixed precision: the forward in fp16 over fp32 master weights (CPU runs"
+                    + " use float32 and say so).")
         boolean fp16,
     @Key(
             def = "true",
-            doc = "Recompute activations in the backward pass to save memory.",
-            noEffect = "stock DJL has no activation recompute; memory is that of a plain backward")
+            doc =
+                "Recompute activations in the backward pass to save memory (per decoder layer;"
+                    + " same gradients).")
         boolean gradientCheckpointing,
     @Key(
             doc =
                 "DeepSpeed config, relative to the install root (`configs/deepspeed/zero1_config.json`,"
                     + " `zero3_config.json`, `zero3_auto_config.json`). Checked to exist.",
-            noEffect = "single-process runs; kept for multi-GPU launches")
+            noEffect =
+                "on one process; with --num-gpus N, ZeRO stages 0-2 run as data parallel and stage 3"
+                    + " is refused")
         String deepspeedConfig,
     @Key(
             def = "0",

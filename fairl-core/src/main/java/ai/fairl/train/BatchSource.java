@@ -34,4 +34,14 @@ public interface BatchSource<B extends Batch> {
 
   /** Moves to a position returned earlier by {@link #position} (resume). */
   void seek(String position);
+
+  /**
+   * This rank's share of the source in a data-parallel job of {@code worldSize} ranks, each rank
+   * holding an identically seeded copy. By default the micro-batches are dealt round-robin (rank r
+   * takes r, r + W, ...), so the ranks together see what one process would; a source that can deal
+   * its work more cheaply (rollouts: each rank generates from its own prompts) overrides this.
+   */
+  default BatchSource<B> shard(int rank, int worldSize) {
+    return worldSize == 1 ? this : new ShardedSource<>(this, rank, worldSize);
+  }
 }

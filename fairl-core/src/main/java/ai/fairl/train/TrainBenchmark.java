@@ -1,5 +1,6 @@
 package ai.fairl.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.fairl.data.Collators;
@@ -23,7 +24,7 @@ import java.util.Random;
  * and asserts nothing.
  *
  * <pre>
- * java -cp ... ai.fairl.train.TrainBenchmark [steps=30] [batch=8] [seq=128] [hidden=64] [layers=2] [mode=full|lora]
+ * java -cp ... ai.fairl.train.TrainBenchmark [steps=30] [batch=8] [seq=128] [hidden=64] [layers=2] [mode=full|lora] [checkpointing=true]
  * </pre>
  */
 public final class TrainBenchmark {
@@ -36,6 +37,7 @@ public final class TrainBenchmark {
     int hidden = arg(args, "hidden", 64);
     int layers = arg(args, "layers", 2);
     String mode = args.length > 0 && String.join(" ", args).contains("mode=lora") ? "lora" : "full";
+    boolean checkpointing = String.join(" ", args).contains("checkpointing=true");
     int vocab = 256;
     Random r = new Random(1);
     List<TokenizedExample> rows = new ArrayList<>();
@@ -78,6 +80,9 @@ public final class TrainBenchmark {
                   1,
                   "tiny")
               : new FullFineTune(m, null);
+      if (checkpointing) {
+        GradientCheckpointing.enable(m);
+      }
       LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
       ListSource<TokenizedExample, TokenBatch> src =
           new ListSource<>(rows, batch, l -> Collators.tokens(l, 0), 1, true, false);
@@ -106,9 +111,10 @@ public final class TrainBenchmark {
               .run(new TrainTask<>(new SftObjective(f), trainable, src, null));
       System.out.printf(
           Locale.ROOT,
-          "train-bench mode=%s hidden=%d layers=%d batch=%d seq=%d steps=%d threads(OMP)=%s:"
+          "train-bench mode=%s checkpointing=%s hidden=%d layers=%d batch=%d seq=%d steps=%d threads(OMP)=%s:"
               + " %.0f training tokens/s, peak RSS (VmHWM) %s, final loss %.4f%n",
           mode,
+          checkpointing,
           hidden,
           layers,
           batch,
@@ -121,6 +127,20 @@ public final class TrainBenchmark {
     } finally {
       Checkpoints.deleteTree(out);
     }
+  }
+
+  /**
+   * Bytes of the NDArrays {@code manager} and its sub-managers hold now (a view that shares storage
+   * counts again, so this is an upper bound of the memory behind them).
+   */
+  public static long liveBytes(NDManager manager) {
+    long n = 0;
+    for (NDArray a : manager.getManagedArrays()) {
+      if (!a.isReleased()) {
+        n += a.size() * a.getDataType().getNumOfBytes();
+      }
+    }
+    return n;
   }
 
   static String vmHwm() throws java.io.IOException {

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +36,18 @@ import org.slf4j.LoggerFactory;
  * gradient_accumulation_steps} micro-batches, back-propagate each one's summed loss divided by the
  * step's total {@link Batch#lossItems}, clip to {@code max_grad_norm}, update, zero the gradients.
  * Every NDArray a step creates lives in an {@link NDScope} that closes with the step, so memory
- * stays flat.
+ * stays flat. Models with {@link GradientCheckpointing} get their layers recomputed right after
+ * each micro-batch's backward.
  *
- * <p>Simplified: one process and one device; the learning rate logged for a step is the one that
- * step used (HF logs the next step's).
+ * <p>Data parallel (a {@link DataParallel} of several ranks): each rank reads its share of every
+ * global batch ({@link BatchSource#shard}), the step's loss items are summed over the ranks before
+ * backward so that each rank divides by the global count, gradients are summed over the ranks after
+ * the last backward (in buckets), and rank 0's parameters are broadcast at the start; every rank
+ * then clips and updates identically. Only rank 0 evaluates, notifies listeners (console, metrics,
+ * charts, W&amp;B) and writes checkpoints and the final model.
+ *
+ * <p>Simplified: one device per process; the learning rate logged for a step is the one that step
+ * used (HF logs the next step's).
  */
 public final class TrainLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainLoop.class);
@@ -47,10 +56,21 @@ public final class TrainLoop {
   private final TrainConfig config;
   private final List<TrainListener> listeners;
   private final StopSignal stop;
+  private final DataParallel dp;
 
   public TrainLoop(TrainConfig config, List<TrainListener> listeners, StopSignal stop) {
+    this(config, listeners, stop, DataParallel.single());
+  }
+
+  /**
+   * A loop that is one rank of a data-parallel job; listeners are notified on rank 0 only. The
+   * caller keeps ownership of {@code dp}.
+   */
+  public TrainLoop(
+      TrainConfig config, List<TrainListener> listeners, StopSignal stop, DataParallel dp) {
     this.config = config;
-    this.listeners = List.copyOf(listeners);
+    this.dp = dp == null ? DataParallel.single() : dp;
+    this.listeners = this.dp.isMain() ? List.copyOf(listeners) : List.of();
     this.stop = stop == null ? new StopSignal() : stop;
   }
 
@@ -72,11 +92,13 @@ public final class TrainLoop {
 
   /** Runs to completion or until the stop signal; throws on a non-finite loss (unless skipped). */
   public <B extends Batch> TrainResult run(TrainTask<B> task) throws IOException {
-    BatchSource<B> source = task.train();
+    BatchSource<B> source = task.train().shard(dp.rank(), dp.worldSize());
     Map<String, NDArray> params = task.trainable().parameters();
     int total = plannedSteps(config, source.microBatchesPerEpoch());
     int warmup = LrSchedule.warmupSteps(config.warmupSteps(), config.warmupRatio(), total);
-    Files.createDirectories(config.outputDir());
+    if (dp.isMain()) {
+      Files.createDirectories(config.outputDir());
+    }
     List<Map<String, Double>> history = new ArrayList<>();
     List<Map<String, Double>> evalHistory = new ArrayList<>();
     int step = 0;
@@ -115,6 +137,7 @@ public final class TrainLoop {
         lastCheckpoint = ck;
         LOG.info("Resuming from {} at step {} of {}", ck, step, total);
       }
+      dp.broadcastParameters(params);
       int startStep = step;
       fire(
           l ->
@@ -129,13 +152,13 @@ public final class TrainLoop {
       String reason = "completed";
       try {
         while (step < total) {
-          if (stop.requested()) {
+          if (stopRequested()) {
             reason = "stopped";
             LOG.info("Stop requested ({}); checkpointing at step {}", stop.reason(), step);
             break;
           }
           int current = step + 1;
-          StepOutcome out = oneStep(task, opt, current, warmup, total);
+          StepOutcome out = oneStep(task, source, opt, current, warmup, total);
           microSeen += config.gradientAccumulationSteps();
           tokensSeen += out.tokens;
           tokensThisRun += out.tokens;
@@ -166,6 +189,7 @@ public final class TrainLoop {
             windowSteps = 0;
           }
           if (task.eval() != null
+              && dp.isMain()
               && ((config.evalSteps() > 0 && current % config.evalSteps() == 0)
                   || current == total)) {
             Map<String, Double> em = evaluate(task);
@@ -178,15 +202,17 @@ public final class TrainLoop {
           }
           if (config.saveSteps() > 0 && current % config.saveSteps() == 0 && current < total) {
             lastCheckpoint =
-                checkpoint(task, opt, current, total, microSeen, tokensSeen, history, evalHistory);
+                checkpoint(
+                    task, source, opt, current, total, microSeen, tokensSeen, history, evalHistory);
           }
         }
         if (reason.equals("stopped")) {
           if (lastCheckpoint == null || Checkpoints.step(lastCheckpoint) != step) {
             lastCheckpoint =
-                checkpoint(task, opt, step, total, microSeen, tokensSeen, history, evalHistory);
+                checkpoint(
+                    task, source, opt, step, total, microSeen, tokensSeen, history, evalHistory);
           }
-        } else {
+        } else if (dp.isMain()) {
           task.trainable().save(config.outputDir());
         }
       } catch (IOException | RuntimeException | Error e) {
@@ -209,6 +235,12 @@ public final class TrainLoop {
     }
   }
 
+  /** On any rank: every rank must leave the loop at the same step boundary. */
+  private boolean stopRequested() {
+    boolean here = stop.requested();
+    return dp.worldSize() == 1 ? here : dp.sum(new double[] {here ? 1 : 0})[0] > 0;
+  }
+
   private static double epochOf(long micro, long perEpoch) {
     return perEpoch > 0 ? (double) micro / perEpoch : 0;
   }
@@ -223,7 +255,7 @@ public final class TrainLoop {
   }
 
   private <B extends Batch> StepOutcome oneStep(
-      TrainTask<B> task, AdamW opt, int step, int warmup, int total) {
+      TrainTask<B> task, BatchSource<B> source, AdamW opt, int step, int warmup, int total) {
     StepOutcome out = new StepOutcome();
     Engine.getInstance().setRandomSeed((int) (config.seed() + step));
     try (NDScope scope = new NDScope();
@@ -231,11 +263,12 @@ public final class TrainLoop {
       List<B> batches = new ArrayList<>();
       long items = 0;
       for (int i = 0; i < config.gradientAccumulationSteps(); i++) {
-        B b = task.train().next(stepManager);
+        B b = source.next(stepManager);
         batches.add(b);
         items += b.lossItems();
         out.tokens += b.tokens();
       }
+      items = Math.round(dp.sum(new double[] {items})[0]); // the global batch's items
       if (items <= 0) {
         throw new IllegalStateException(
             "step "
@@ -246,6 +279,7 @@ public final class TrainLoop {
       double lossSum = 0;
       Map<String, Double> weighted = new LinkedHashMap<>();
       boolean finite = true;
+      String nonFinite = null;
       for (int i = 0; i < batches.size() && finite; i++) {
         B b = batches.get(i);
         try (NDManager micro = stepManager.newSubManager();
@@ -254,27 +288,39 @@ public final class TrainLoop {
           double v = l.sum().getFloat();
           if (!Double.isFinite(v)) {
             finite = false;
-            if (!config.skipNonFiniteLoss()) {
-              throw new IllegalStateException(
-                  "loss is "
-                      + v
-                      + " at step "
-                      + step
-                      + " (micro-batch "
-                      + (i + 1)
-                      + " of "
-                      + batches.size()
-                      + "); lower training.learning_rate, check the data, or set"
-                      + " training.skip_nonfinite_loss: true to skip such steps");
-            }
+            nonFinite =
+                "loss is "
+                    + v
+                    + " at step "
+                    + step
+                    + " (micro-batch "
+                    + (i + 1)
+                    + " of "
+                    + batches.size()
+                    + (dp.worldSize() > 1 ? " on rank " + dp.rank() : "")
+                    + ")";
             break;
           }
           lossSum += v;
           gc.backward(Scalars.div(l.sum(), items));
+          GradientCheckpointing.backwardPending(); // recompute checkpointed layers, if any
           for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
             weighted.merge(e.getKey(), e.getValue() * b.lossItems(), Double::sum);
           }
+        } finally {
+          GradientCheckpointing.discardPending(); // a failed or skipped micro-batch's forwards
         }
+      }
+      // every rank learns whether any rank saw a non-finite loss, so all skip (or fail) together
+      double[] synced = dp.sum(new double[] {finite ? 0 : 1, lossSum, out.tokens});
+      finite = synced[0] == 0;
+      lossSum = synced[1];
+      out.tokens = Math.round(synced[2]);
+      if (!finite && !config.skipNonFiniteLoss()) {
+        throw new IllegalStateException(
+            (nonFinite != null ? nonFinite : "loss is non-finite on another rank at step " + step)
+                + "; lower training.learning_rate, check the data, or set"
+                + " training.skip_nonfinite_loss: true to skip such steps");
       }
       out.lr = config.schedule().rate(config.learningRate(), step - 1, warmup, total);
       if (!finite) {
@@ -284,6 +330,7 @@ public final class TrainLoop {
         return out;
       }
       out.loss = lossSum / items;
+      dp.sumGradients(task.trainable().parameters());
       out.gradNorm = opt.clipGradients(config.maxGradNorm());
       if (!Double.isFinite(out.gradNorm)) {
         if (!config.skipNonFiniteLoss()) {
@@ -300,8 +347,11 @@ public final class TrainLoop {
       }
       opt.step(out.lr);
       opt.zeroGradients();
-      for (Map.Entry<String, Double> e : weighted.entrySet()) {
-        out.metrics.put(e.getKey(), e.getValue() / items);
+      // summed over ranks in name order (the same on every rank), reported in the objective's order
+      List<String> sorted = new ArrayList<>(new TreeSet<>(weighted.keySet()));
+      double[] sums = dp.sum(sorted.stream().mapToDouble(weighted::get).toArray());
+      for (String key : weighted.keySet()) {
+        out.metrics.put(key, sums[sorted.indexOf(key)] / items);
       }
       return out;
     }
@@ -343,6 +393,7 @@ public final class TrainLoop {
 
   private <B extends Batch> Path checkpoint(
       TrainTask<B> task,
+      BatchSource<B> source,
       AdamW opt,
       int step,
       int total,
@@ -351,7 +402,10 @@ public final class TrainLoop {
       List<Map<String, Double>> history,
       List<Map<String, Double>> evalHistory)
       throws IOException {
-    String position = task.train().position();
+    if (!dp.isMain()) {
+      return null;
+    }
+    String position = source.position();
     Path dir =
         Checkpoints.write(
             config.outputDir(),
@@ -387,7 +441,7 @@ public final class TrainLoop {
                       position,
                       history,
                       evalHistory,
-                      task.train().microBatchesPerEpoch()));
+                      source.microBatchesPerEpoch()));
             });
     Checkpoints.rotate(config.outputDir(), config.saveTotalLimit());
     fire(l -> l.onCheckpoint(step, dir));
@@ -412,7 +466,8 @@ public final class TrainLoop {
     s.addProperty("save_steps", config.saveSteps());
     s.addProperty("eval_steps", config.evalSteps());
     s.addProperty("gradient_accumulation_steps", config.gradientAccumulationSteps());
-    s.addProperty("is_world_process_zero", true);
+    s.addProperty("is_world_process_zero", dp.isMain());
+    s.addProperty("world_size", dp.worldSize());
     s.addProperty("is_local_process_zero", true);
     s.add("best_metric", null);
     s.add("best_model_checkpoint", null);

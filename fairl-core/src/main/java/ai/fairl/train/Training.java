@@ -1,6 +1,7 @@
 package ai.fairl.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,6 +14,8 @@ import ai.fairl.data.PreferenceExamples;
 import ai.fairl.data.SftExamples;
 import ai.fairl.data.TokenEncoder;
 import ai.fairl.data.TokenizedExample;
+import ai.fairl.engine.PrecisionGuard;
+import ai.fairl.engine.ProcessGroup;
 import ai.fairl.hub.DatasetSource;
 import ai.fairl.hub.ModelSource;
 import ai.fairl.model.Models;
@@ -60,12 +63,15 @@ import java.util.Random;
  * to the {@link TrainLoop} with the console, {@code metrics.jsonl}, chart and W&amp;B listeners.
  *
  * <p>Algorithms here: {@code sft}, {@code cpt}, {@code dpo}, {@code reward}. Simplified: one
- * device; on the CPU bf16/fp16 recipes run in fp32 with a notice; gradient checkpointing has no
- * effect on stock DJL (it has no recompute hook for autograd) and says so; DPO's reference
- * log-probs are computed on the fly (adapters disabled under LoRA, a frozen copy under full
- * fine-tuning).
+ * device; bf16/fp16 recipes compute in that dtype over fp32 master weights where the device runs it
+ * (stock DJL on the CPU: fp32 with a notice); gradient checkpointing recomputes each decoder layer
+ * in the backward ({@link GradientCheckpointing}); DPO's reference log-probs are computed on the
+ * fly (adapters disabled under LoRA, a frozen copy under full fine-tuning).
  */
 public final class Training {
+  /** Steps that get a debug line (grad norm, memory) under {@code --debug}. */
+  static final int DEBUG_STEPS = 5;
+
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
   private Training() {}
@@ -99,25 +105,123 @@ public final class Training {
               + algo
               + "' is not one of sft, cpt, dpo, reward, grpo, gspo, ppo; fix the recipe");
     }
-    Device device = options.device().equals("gpu") ? Device.gpu() : Device.cpu();
-    if (recipe.training().bf16() || recipe.training().fp16()) {
-      console.println(
-          "notice: training."
-              + (recipe.training().bf16() ? "bf16" : "fp16")
-              + ": true runs in float32 "
-              + (device.isGpu() ? "(bf16 compute is not wired yet)" : "on the CPU"));
+    WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
+    Device device = options.device().equals("gpu") ? rankDevice(world) : Device.cpu();
+    long bucketBytes = BucketPlan.DEFAULT_CAP_BYTES;
+    if (recipe.training().deepspeedConfig() != null) {
+      ZeroConfig zero = ZeroConfig.read(Path.of(recipe.training().deepspeedConfig()));
+      zero.checkSupported(world.worldSize());
+      if (world.isMain()) {
+        if (world.worldSize() == 1) {
+          console.println(
+              "notice: training.deepspeed_config has no effect on one process (ZeRO stage "
+                  + zero.stage()
+                  + "); with --num-gpus N it selects data parallel");
+        } else {
+          zero.notices().forEach(n -> console.println("notice: " + n));
+        }
+      }
+      bucketBytes = zero.bucketBytes();
     }
-    if (recipe.training().gradientCheckpointing()) {
-      console.println(
-          "notice: training.gradient_checkpointing has no effect here (stock DJL has no"
-              + " activation recompute); memory is that of a plain backward pass");
-    }
+    DataType compute = computeType(recipe, device, console);
     long seed = recipe.training().seed();
-    if (List.of("grpo", "gspo", "ppo").contains(algo)) {
-      return runOnline(recipe, algo, device, extra, stop, console, seed);
+    try (DataParallel dp = dataParallel(world, device, bucketBytes, console)) {
+      if (List.of("grpo", "gspo", "ppo").contains(algo)) {
+        return runOnline(
+            recipe, algo, device, compute, options.debug(), extra, stop, console, seed, dp);
+      }
+      return runOffline(recipe, algo, device, compute, options, extra, stop, console, dp);
     }
+  }
+
+  /**
+   * One process, or this process's place in a data-parallel job when torchrun's variables are set
+   * ({@link WorldEnv}): NCCL between GPUs, Gloo between CPU processes.
+   */
+  static DataParallel dataParallel(
+      WorldEnv world, Device device, long bucketBytes, PrintStream console) {
+    if (world.worldSize() == 1) {
+      return DataParallel.single();
+    }
+    ProcessGroup.Backend backend =
+        device.isGpu() ? ProcessGroup.Backend.NCCL : ProcessGroup.Backend.GLOO;
+    ProcessGroup group =
+        ProcessGroup.join(
+            backend,
+            world.masterAddr(),
+            world.masterPort(),
+            world.rank(),
+            world.worldSize(),
+            device.isGpu() ? device.getDeviceId() : 0,
+            DIST_TIMEOUT);
+    if (world.isMain()) {
+      console.println(
+          "data parallel: "
+              + world.worldSize()
+              + " ranks over "
+              + backend.name().toLowerCase(Locale.ROOT)
+              + " (rendezvous "
+              + world.masterAddr()
+              + ":"
+              + world.masterPort()
+              + "); rank 0 writes logs, metrics and checkpoints");
+    }
+    return DataParallel.over(group, device, bucketBytes);
+  }
+
+  /**
+   * The GPU of a rank: its LOCAL_RANK among the visible GPUs (torchrun's convention), made DJL's
+   * default device so that tensors of managers created without a device (batches, step scopes) land
+   * there too. DJL has no setter for its default device, hence the reflection.
+   */
+  static Device rankDevice(WorldEnv world) {
+    int gpus = Engine.getInstance().getGpuCount();
+    if (world.localRank() >= gpus) {
+      throw new IllegalStateException(
+          "LOCAL_RANK "
+              + world.localRank()
+              + " has no GPU: "
+              + gpus
+              + " visible; start one worker per visible GPU or make more GPUs visible"
+              + " (CUDA_VISIBLE_DEVICES)");
+    }
+    Device device = Device.gpu(world.localRank());
+    if (!Engine.getInstance().defaultDevice().equals(device)) {
+      try {
+        java.lang.reflect.Field f = Engine.class.getDeclaredField("defaultDevice");
+        f.setAccessible(true);
+        f.set(Engine.getInstance(), device);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalStateException(
+            "rank "
+                + world.rank()
+                + " cannot make "
+                + device
+                + " DJL's default device ("
+                + e
+                + "); give each worker its own GPU with CUDA_VISIBLE_DEVICES",
+            e);
+      }
+    }
+    return device;
+  }
+
+  /** How long rendezvous and each collective wait for the other ranks. */
+  private static final java.time.Duration DIST_TIMEOUT = java.time.Duration.ofMinutes(10);
+
+  private static TrainResult runOffline(
+      TrainingRecipe recipe,
+      String algo,
+      Device device,
+      DataType compute,
+      RunOptions options,
+      List<TrainListener> extra,
+      StopSignal stop,
+      PrintStream console,
+      DataParallel dp)
+      throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
-      Setup setup = Setup.build(recipe, algo, root, console);
+      Setup setup = Setup.build(recipe, algo, root, compute, console);
       Path out = Path.of(recipe.training().outputDir());
       TrainConfig cfg = config(recipe, algo, out);
       List<TrainListener> listeners = standardListeners(recipe, console);
@@ -125,13 +229,44 @@ public final class Training {
       if (options.debug()) {
         console.println("debug: first training example, [[trained]] text marked:");
         console.println(setup.firstExample);
+        listeners.add(new DebugListener(setup.model, console, DEBUG_STEPS));
       }
-      TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop));
-      if (setup.tokenizer != null && result.reason().equals("completed")) {
+      TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop, dp));
+      if (setup.tokenizer != null && result.reason().equals("completed") && dp.isMain()) {
         setup.tokenizer.save(out);
       }
       setup.close();
       return result;
+    }
+  }
+
+  /**
+   * The forward's dtype: fp32, or the recipe's {@code bf16}/{@code fp16} where the device and
+   * engine run it (a GPU; bf16 on the CPU with fairl-native), else fp32 with a one-line notice.
+   * Trainable weights and optimizer state stay fp32 either way.
+   */
+  static DataType computeType(TrainingRecipe recipe, Device device, PrintStream console) {
+    if (!recipe.training().bf16() && !recipe.training().fp16()) {
+      return DataType.FLOAT32;
+    }
+    DataType requested = recipe.training().bf16() ? DataType.BFLOAT16 : DataType.FLOAT16;
+    PrecisionGuard.Resolved r = PrecisionGuard.resolve(requested, device);
+    if (!r.notice().isEmpty()) {
+      console.println(
+          "notice: training." + (recipe.training().bf16() ? "bf16" : "fp16") + ": " + r.notice());
+    }
+    return r.type();
+  }
+
+  /**
+   * Applies the run's precision and gradient checkpointing to a model that trains: its forward
+   * computes in {@code compute} (weights stay fp32 masters), and its decoder layers are recomputed
+   * in the backward when the recipe asks.
+   */
+  static void prepare(TransformerModel model, TrainingRecipe recipe, DataType compute) {
+    model.setComputeType(compute);
+    if (recipe.training().gradientCheckpointing()) {
+      GradientCheckpointing.enable(model);
     }
   }
 
@@ -166,17 +301,24 @@ public final class Training {
       TrainingRecipe recipe,
       String algo,
       Device device,
+      DataType compute,
+      boolean debug,
       List<TrainListener> extra,
       StopSignal stop,
       PrintStream console,
-      long seed)
+      long seed,
+      DataParallel dp)
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
       adapters(recipe.model(), loaded, console, seed);
+      prepare(loaded.model(), recipe, compute);
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
+      if (debug) {
+        listeners.add(new DebugListener(loaded.model(), console, DEBUG_STEPS));
+      }
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       TrainResult result =
@@ -189,7 +331,8 @@ public final class Training {
                   datasetBase,
                   listeners,
                   stop,
-                  loader)
+                  loader,
+                  dp)
               : GrpoTraining.run(
                   recipe,
                   loaded.model(),
@@ -198,8 +341,9 @@ public final class Training {
                   datasetBase,
                   listeners,
                   stop,
-                  loader);
-      if (loaded.tokenizer() != null && result.reason().equals("completed")) {
+                  loader,
+                  dp);
+      if (loaded.tokenizer() != null && result.reason().equals("completed") && dp.isMain()) {
         loaded.tokenizer().save(out);
       }
       loaded.model().close();
@@ -488,7 +632,8 @@ public final class Training {
       return loop.run(task);
     }
 
-    static Setup build(TrainingRecipe recipe, String algo, NDManager root, PrintStream console)
+    static Setup build(
+        TrainingRecipe recipe, String algo, NDManager root, DataType compute, PrintStream console)
         throws IOException {
       Setup s = new Setup();
       long seed = recipe.training().seed();
@@ -498,6 +643,7 @@ public final class Training {
       s.model = loaded.model();
       s.tokenizer = loaded.tokenizer();
       s.lora = adapters(mc, loaded, console, seed);
+      prepare(s.model, recipe, compute);
       Trainable trainable =
           s.lora != null
               ? withTokenizer(s.lora, s.tokenizer)
@@ -577,6 +723,7 @@ public final class Training {
           } else {
             s.reference = load(mc.baseModelName(), false, root, seed).model();
             s.reference.setRequiresGrad(false);
+            s.reference.setComputeType(compute);
             TransformerModel frozen = s.reference;
             ref = (ids, mask, training) -> frozen.forward(ids, mask, null, null, false).logits();
           }

@@ -126,10 +126,10 @@ class BadInputTest {
     c.add(train("override_index_on_scalar", BASE, "training.output_dir[0]=x"));
     c.add(
         new Case(
-            "multi_gpu_not_yet",
+            "more_gpus_than_visible",
             "fai-rl-train",
             BASE,
-            List.of("--recipe", "r.yaml", "--dry-run", "--num-gpus", "2"),
+            List.of("--recipe", "r.yaml", "--dry-run", "--num-gpus", "4"),
             Map.of("CUDA_VISIBLE_DEVICES", "0,1")));
     c.add(train("gpus_on_cpu_only", BASE, "--num-gpus", "2"));
     c.add(
@@ -225,11 +225,18 @@ class BadInputTest {
             Map.of()));
     c.add(
         new Case(
-            "multi_node_not_yet",
+            "node_rank_out_of_range",
             "fai-rl-train",
             BASE,
-            List.of("--recipe", "r.yaml", "--dry-run", "--nnodes", "2"),
+            List.of("--recipe", "r.yaml", "--dry-run", "--nnodes", "2", "--node-rank", "2"),
             Map.of()));
+    c.add(
+        new Case(
+            "worker_without_rank",
+            "fai-rl-train",
+            BASE,
+            List.of("--recipe", "r.yaml", "--dry-run"),
+            Map.of("WORLD_SIZE", "2")));
     c.add(new Case("no_recipe", "fai-rl-train", null, List.of("--dry-run"), Map.of()));
     return c.stream().map(Arguments::of);
   }

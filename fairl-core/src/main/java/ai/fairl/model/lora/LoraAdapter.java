@@ -55,16 +55,29 @@ public final class LoraAdapter implements LinearAdapter {
 
   @Override
   public NDArray apply(NDArray input, NDArray baseOutput, boolean training) {
-    DataType dt = input.getDataType();
     NDArray x = input;
     if (training && dropout > 0) {
       x = Dropout.dropout(x, dropout, true).singletonOrThrow();
     }
-    NDArray aw = dt == DataType.FLOAT32 ? a : a.toType(dt, false);
-    NDArray bw = dt == DataType.FLOAT32 ? b : b.toType(dt, false);
+    NDArray aw = castFor(a, input);
+    NDArray bw = castFor(b, input);
     NDArray down = x.matMul(aw.transpose()); // (batch, seq, r)
     NDArray up = down.matMul(bw.transpose()); // (batch, seq, out)
     return baseOutput.add(Scalars.mul(up, scaling));
+  }
+
+  /**
+   * The fp32 master {@code w} in {@code input}'s dtype; a cast belongs to the input's manager (the
+   * step), not to the adapter's, so a bf16 forward outside a scope (generation) leaves nothing
+   * behind. Gradients flow back through the cast into the master.
+   */
+  private static NDArray castFor(NDArray w, NDArray input) {
+    if (w.getDataType() == input.getDataType()) {
+      return w;
+    }
+    NDArray c = w.toType(input.getDataType(), false);
+    c.attach(input.getManager());
+    return c;
   }
 
   /** {@code lora_A.weight} (r, in) and {@code lora_B.weight} (out, r). */

@@ -16,6 +16,7 @@ import ai.fairl.reward.LocalRewardConfig;
 import ai.fairl.reward.RewardApiConfig;
 import ai.fairl.reward.RewardConfig;
 import ai.fairl.reward.RewardSet;
+import ai.fairl.train.DataParallel;
 import ai.fairl.train.LogitsFunction;
 import ai.fairl.train.LrSchedule;
 import ai.fairl.train.StopSignal;
@@ -281,6 +282,32 @@ public final class GrpoTraining {
   }
 
   /**
+   * One process: {@link #run(TrainingRecipe, TransformerModel, Tokenizer, Path, Path, List,
+   * StopSignal, ClassLoader, DataParallel)} without data parallelism.
+   */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      TransformerModel policy,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader)
+      throws IOException {
+    return run(
+        recipe,
+        policy,
+        tokenizer,
+        outputDir,
+        datasetBase,
+        listeners,
+        stop,
+        loader,
+        DataParallel.single());
+  }
+
+  /**
    * Runs GRPO/GSPO on {@code policy} as the recipe says (its adapters when it has any, else all its
    * weights).
    *
@@ -295,7 +322,8 @@ public final class GrpoTraining {
       Path datasetBase,
       List<TrainListener> listeners,
       StopSignal stop,
-      ClassLoader loader)
+      ClassLoader loader,
+      DataParallel dp)
       throws IOException {
     String algo = recipe.training().algorithm();
     if (!algo.equals("grpo") && !algo.equals("gspo")) {
@@ -345,7 +373,7 @@ public final class GrpoTraining {
               lora ? adapters(policy) : fullModel(policy),
               source,
               null);
-      return new TrainLoop(tc, listeners, stop).run(task);
+      return new TrainLoop(tc, listeners, stop, dp).run(task);
     } finally {
       if (frozen != null) {
         frozen.close();

@@ -31,8 +31,12 @@ import java.util.function.Function;
  * tests), recomputed by a forward pass when the temperature is not 1. Reference log-probs (beta !=
  * 0) are computed once per generation batch.
  *
- * <p>Simplified: single process; after a resume the source generates a fresh batch at the saved
- * generation index instead of replaying the buffered one.
+ * <p>Data parallel ({@link #shard}): every rank generates its own rollouts, generation g of rank r
+ * from the prompts (and with the sampling seed) of generation g x W + r of one process, so the
+ * ranks together cover the prompt stream without overlap; group advantages never span ranks.
+ *
+ * <p>Simplified: after a resume the source generates a fresh batch at the saved generation index
+ * instead of replaying the buffered one.
  */
 public final class RolloutSource implements BatchSource<RolloutBatch> {
 
@@ -66,6 +70,8 @@ public final class RolloutSource implements BatchSource<RolloutBatch> {
   private final List<RolloutBatch> buffer = new ArrayList<>();
   private int generation;
   private int served;
+  private int rank;
+  private int worldSize = 1;
   private GenerationStats last;
 
   /**
@@ -134,7 +140,31 @@ public final class RolloutSource implements BatchSource<RolloutBatch> {
   @Override
   public long microBatchesPerEpoch() {
     long rows = (long) prompts.size() * cfg.numGenerations();
-    return ((rows + microBatch - 1) / microBatch) * cfg.numIterations();
+    return ((rows + microBatch - 1) / microBatch) * cfg.numIterations() / worldSize;
+  }
+
+  /**
+   * Makes this source rank {@code rank}'s of {@code worldSize} (call before the first batch): it
+   * then generates from its own share of the prompts instead of drawing and dropping the other
+   * ranks' rollouts. Returns this source.
+   */
+  @Override
+  public BatchSource<RolloutBatch> shard(int rank, int worldSize) {
+    if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+      throw new IllegalArgumentException(
+          "rank must be in [0, world size), got " + rank + " of " + worldSize);
+    }
+    if (generation != 0 || !buffer.isEmpty()) {
+      throw new IllegalStateException("shard a rollout source before it generates");
+    }
+    this.rank = rank;
+    this.worldSize = worldSize;
+    return this;
+  }
+
+  /** The generation number one process would have used for this rank's current generation. */
+  private long globalGeneration() {
+    return (long) generation * worldSize + rank;
   }
 
   @Override
@@ -171,7 +201,7 @@ public final class RolloutSource implements BatchSource<RolloutBatch> {
     List<Prompt> out = new ArrayList<>(count);
     int n = prompts.size();
     for (int k = 0; k < count; k++) {
-      long idx = (long) gen * count + k;
+      long idx = ((long) gen * worldSize + rank) * count + k;
       int epoch = (int) (idx / n);
       int[] order = orderFor(epoch);
       out.add(prompts.get(order[(int) (idx % n)]));
@@ -219,7 +249,7 @@ public final class RolloutSource implements BatchSource<RolloutBatch> {
             cfg.temperature(),
             cfg.topK(),
             cfg.topP(),
-            seed * 1_000_003L + generation);
+            seed * 1_000_003L + globalGeneration());
     GenerationResult out = sampler.sample(ids, gc);
     RewardScores scores = rewards.score(promptTexts, out.texts(), columns);
     double[] adv = GroupAdvantages.compute(scores.total(), g, cfg.scaleRewards());
@@ -230,7 +260,7 @@ public final class RolloutSource implements BatchSource<RolloutBatch> {
     for (int i = 0; i < genBatch; i++) {
       order.add(i);
     }
-    Collections.shuffle(order, new Random(seed * 31 + generation));
+    Collections.shuffle(order, new Random(seed * 31 + globalGeneration()));
     buffer.clear();
     for (int k = 0; k < stepsPerGeneration; k++) {
       buffer.add(

@@ -25,7 +25,11 @@ import java.util.function.Function;
  * with the KL penalty, GAE advantages (whitened over the batch) and returns; then served as {@code
  * num_ppo_epochs} shuffled passes of {@code num_mini_batches} optimizer steps.
  *
- * <p>Simplified: single process; after a resume the next rollout is generated afresh.
+ * <p>Data parallel ({@link #shard}): every rank generates its own rollouts, rollout t of rank r
+ * from the prompts (and sampling seed) of rollout t x W + r of one process.
+ *
+ * <p>Simplified: advantages are whitened over each rank's rollout; after a resume the next rollout
+ * is generated afresh.
  */
 public final class PpoRolloutSource implements BatchSource<PpoBatch> {
   private final List<RolloutSource.Prompt> prompts;
@@ -43,6 +47,8 @@ public final class PpoRolloutSource implements BatchSource<PpoBatch> {
   private final List<PpoBatch> queue = new ArrayList<>();
   private Map<String, Double> metrics = Map.of();
   private int rollout;
+  private int rank;
+  private int worldSize = 1;
   private int epoch;
 
   private record Row(
@@ -83,7 +89,25 @@ public final class PpoRolloutSource implements BatchSource<PpoBatch> {
   @Override
   public long microBatchesPerEpoch() {
     long batches = (prompts.size() + rolloutSize() - 1) / rolloutSize();
-    return batches * (long) cfg.numPpoEpochs() * accumulation * cfg.numMiniBatches();
+    return batches * (long) cfg.numPpoEpochs() * accumulation * cfg.numMiniBatches() / worldSize;
+  }
+
+  /**
+   * Makes this source rank {@code rank}'s of {@code worldSize} (call before the first batch): it
+   * generates rollouts from its own share of the prompts. Returns this source.
+   */
+  @Override
+  public BatchSource<PpoBatch> shard(int rank, int worldSize) {
+    if (worldSize < 1 || rank < 0 || rank >= worldSize) {
+      throw new IllegalArgumentException(
+          "rank must be in [0, world size), got " + rank + " of " + worldSize);
+    }
+    if (rollout != 0 || !rows.isEmpty()) {
+      throw new IllegalStateException("shard a rollout source before it generates");
+    }
+    this.rank = rank;
+    this.worldSize = worldSize;
+    return this;
   }
 
   @Override
@@ -127,7 +151,7 @@ public final class PpoRolloutSource implements BatchSource<PpoBatch> {
     int n = rolloutSize();
     List<RolloutSource.Prompt> picked = new ArrayList<>();
     for (int k = 0; k < n; k++) {
-      long idx = (long) rollout * n + k;
+      long idx = ((long) rollout * worldSize + rank) * n + k;
       int ep = (int) (idx / prompts.size());
       List<Integer> order = new ArrayList<>();
       for (int i = 0; i < prompts.size(); i++) {
@@ -148,7 +172,11 @@ public final class PpoRolloutSource implements BatchSource<PpoBatch> {
         sampler.sample(
             ids,
             GenerationConfig.sampling(
-                cfg.responseLength(), cfg.temperature(), 0, 1.0, seed * 1_000_003L + rollout));
+                cfg.responseLength(),
+                cfg.temperature(),
+                0,
+                1.0,
+                seed * 1_000_003L + (long) rollout * worldSize + rank));
     RewardScores scores = rewards.score(texts, out.texts(), cols);
     double[] score = scores.total().clone();
     for (int i = 0; i < n; i++) {

@@ -7,6 +7,7 @@ import ai.fairl.model.TransformerModel;
 import ai.fairl.recipe.Training;
 import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.reward.RewardSet;
+import ai.fairl.train.DataParallel;
 import ai.fairl.train.LogitsFunction;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainConfig;
@@ -80,7 +81,10 @@ public final class PpoTraining {
             });
   }
 
-  /** Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says. */
+  /**
+   * One process: {@link #run(TrainingRecipe, TransformerModel, Tokenizer, Path, Path, List,
+   * StopSignal, ClassLoader, DataParallel)} without data parallelism.
+   */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
@@ -90,6 +94,30 @@ public final class PpoTraining {
       List<TrainListener> listeners,
       StopSignal stop,
       ClassLoader loader)
+      throws IOException {
+    return run(
+        recipe,
+        policy,
+        tokenizer,
+        outputDir,
+        datasetBase,
+        listeners,
+        stop,
+        loader,
+        DataParallel.single());
+  }
+
+  /** Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says. */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      TransformerModel policy,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader,
+      DataParallel dp)
       throws IOException {
     if (!recipe.training().algorithm().equals("ppo")) {
       throw new IllegalArgumentException(
@@ -159,7 +187,7 @@ public final class PpoTraining {
               head.parameters().forEach((k, v) -> v.set(saved.get(k).toFloatArray()));
             }
           };
-      return new TrainLoop(tc, listeners, stop)
+      return new TrainLoop(tc, listeners, stop, dp)
           .run(new TrainTask<>(new PpoObjective(ac, cfg), trainable, source, null));
     }
   }

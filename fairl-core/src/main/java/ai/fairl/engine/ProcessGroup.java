@@ -1,0 +1,199 @@
+/*
+ * A c10d process group over DJL tensors: PyTorch's TCPStore rendezvous and its NCCL (CUDA) or
+ * Gloo (CPU) collectives, through fairl-native (src/distributed.cc). No transport of our own.
+ *
+ * Simplified: one tensor per call (buckets are flattened into one buffer by allReduceCoalesced);
+ * every call waits for its work, so communication does not overlap with computation; AVG is a
+ * SUM divided by the world size; on Gloo reduceScatter is an all-reduce plus a slice.
+ */
+package ai.fairl.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One process's membership of a process group: {@code rank} of {@code size}. Collectives are
+ * blocking and must be called by every rank in the same order with tensors of the same shape and
+ * type. Close it to leave the group.
+ */
+public final class ProcessGroup implements AutoCloseable {
+
+  /** The collective library. */
+  public enum Backend {
+    /** CPU tensors (PyTorch's Gloo). */
+    GLOO,
+    /** CUDA tensors (NCCL). */
+    NCCL
+  }
+
+  /** How a reduction combines the ranks' values. */
+  public enum ReduceOp {
+    SUM,
+    /** The sum divided by the world size. */
+    AVG,
+    MAX
+  }
+
+  private final Backend backend;
+  private final int rank;
+  private final int size;
+  private long handle;
+
+  private ProcessGroup(Backend backend, int rank, int size, long handle) {
+    this.backend = backend;
+    this.rank = rank;
+    this.size = size;
+    this.handle = handle;
+  }
+
+  /**
+   * The backends the loaded natives were built with; empty with stock DJL or a fairl-native built
+   * without process groups.
+   */
+  public static List<Backend> available() {
+    EngineInfo.current();
+    try {
+      return java.util.Arrays.stream(ProcessGroupNatives.backends())
+          .map(s -> Backend.valueOf(s.toUpperCase(Locale.ROOT)))
+          .toList();
+    } catch (UnsatisfiedLinkError e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Joins a group: rank 0 serves a TCPStore at {@code masterAddr:masterPort}, every rank connects
+   * to it (torchrun's {@code env://} rendezvous), then the backend forms its communicators.
+   *
+   * @param device the CUDA device index for NCCL (LOCAL_RANK); ignored by Gloo
+   * @param timeout how long rendezvous and each collective may wait for the other ranks
+   */
+  public static ProcessGroup join(
+      Backend backend,
+      String masterAddr,
+      int masterPort,
+      int rank,
+      int size,
+      int device,
+      Duration timeout) {
+    if (size < 1 || rank < 0 || rank >= size) {
+      throw new IllegalArgumentException(
+          "rank must be in [0, world size), got rank " + rank + " of " + size);
+    }
+    if (masterPort < 1 || masterPort > 65535) {
+      throw new IllegalArgumentException("MASTER_PORT must be in 1..65535, got " + masterPort);
+    }
+    if (!available().contains(backend)) {
+      EngineInfo info = EngineInfo.current();
+      throw new IllegalStateException(
+          "data-parallel training needs the "
+              + backend.name().toLowerCase(Locale.ROOT)
+              + " process group of fairl-native, but DJL runs on "
+              + info.describe()
+              + (info.kind() == EngineInfo.Kind.FAIRL_NATIVE
+                  ? " built without it ("
+                      + (backend == Backend.GLOO
+                          ? "gloo's headers were missing: apt-get install libgloo-dev"
+                          : "nccl.h was missing: install nvidia-nccl beside torch")
+                      + ", then bin/fairl native build)"
+                  : "; build it with bin/fairl native build and point DJL at it"));
+    }
+    long h =
+        ProcessGroupNatives.init(
+            backend.name().toLowerCase(Locale.ROOT),
+            masterAddr,
+            masterPort,
+            rank,
+            size,
+            device,
+            timeout.toMillis());
+    return new ProcessGroup(backend, rank, size, h);
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public int rank() {
+    return rank;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  /** Reduces {@code t} over the ranks in place. */
+  public void allReduce(NDArray t, ReduceOp op) {
+    ProcessGroupNatives.allReduce(open(), h(t), op.ordinal());
+  }
+
+  /**
+   * Reduces several tensors (one bucket) with a single collective: they are flattened into one
+   * buffer, reduced and copied back in place. They must share data type and device.
+   */
+  public void allReduceCoalesced(List<NDArray> tensors, ReduceOp op) {
+    long[] hs = tensors.stream().mapToLong(ProcessGroup::h).toArray();
+    ProcessGroupNatives.allReduceCoalesced(open(), hs, op.ordinal());
+  }
+
+  /** Every rank ends with rank {@code root}'s values of {@code t} (in place). */
+  public void broadcast(NDArray t, int root) {
+    if (root < 0 || root >= size) {
+      throw new IllegalArgumentException(
+          "broadcast root must be in [0, " + size + "), got " + root);
+    }
+    ProcessGroupNatives.broadcast(open(), h(t), root);
+  }
+
+  /**
+   * A new tensor, in {@code t}'s manager: every rank's {@code t} concatenated along dimension 0 in
+   * rank order, (size * d0, ...); a scalar gives (size,).
+   */
+  public NDArray allGather(NDArray t) {
+    return wrap(t, ProcessGroupNatives.allGather(open(), h(t)));
+  }
+
+  /**
+   * A new tensor, in {@code t}'s manager: {@code t} (size * n, ...) reduced over the ranks, of
+   * which this rank keeps rows [rank * n, (rank + 1) * n).
+   */
+  public NDArray reduceScatter(NDArray t, ReduceOp op) {
+    return wrap(t, ProcessGroupNatives.reduceScatter(open(), h(t), op.ordinal()));
+  }
+
+  /** Returns once every rank has called it. */
+  public void barrier() {
+    ProcessGroupNatives.barrier(open());
+  }
+
+  @Override
+  public void close() {
+    if (handle != 0) {
+      ProcessGroupNatives.destroy(handle);
+      handle = 0;
+    }
+  }
+
+  private long open() {
+    if (handle == 0) {
+      throw new IllegalStateException("the process group is closed");
+    }
+    return handle;
+  }
+
+  private static long h(NDArray a) {
+    if (!(a instanceof PtNDArray pt)) {
+      throw new IllegalArgumentException(
+          "process groups need PyTorch NDArrays, got " + a.getClass().getName());
+    }
+    return pt.getHandle();
+  }
+
+  private static NDArray wrap(NDArray like, long handle) {
+    return new PtNDArray((PtNDManager) like.getManager(), handle);
+  }
+}

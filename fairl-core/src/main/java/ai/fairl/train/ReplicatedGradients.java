@@ -1,0 +1,116 @@
+package ai.fairl.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.fairl.engine.ProcessGroup;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Data parallelism with full replicas (ZeRO stage 0): every rank holds all parameters, gradients
+ * and optimizer state; gradients are summed over the ranks bucket by bucket ({@link BucketPlan})
+ * after the step's last backward pass.
+ *
+ * <p>Simplified: the reduction starts after backward instead of overlapping with it (DJL exposes no
+ * per-parameter gradient hooks), so a step costs compute plus communication.
+ */
+final class ReplicatedGradients implements DataParallel {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicatedGradients.class);
+
+  private final ProcessGroup group;
+  private final Device device;
+  private final long capBytes;
+  private BucketPlan plan;
+
+  ReplicatedGradients(ProcessGroup group, Device device, long capBytes) {
+    if (capBytes < 1) {
+      throw new IllegalArgumentException("gradient bucket size must be >= 1 byte, got " + capBytes);
+    }
+    this.group = group;
+    this.device = device;
+    this.capBytes = capBytes;
+  }
+
+  @Override
+  public int rank() {
+    return group.rank();
+  }
+
+  @Override
+  public int worldSize() {
+    return group.size();
+  }
+
+  @Override
+  public double[] sum(double[] values) {
+    if (values.length == 0) {
+      return values.clone();
+    }
+    try (NDManager m = NDManager.newBaseManager(device)) {
+      NDArray t = m.create(values).toDevice(device, false); // (values,) float64
+      group.allReduce(t, ProcessGroup.ReduceOp.SUM);
+      return t.toDoubleArray();
+    }
+  }
+
+  @Override
+  public void broadcastParameters(Map<String, NDArray> params) {
+    for (NDArray p : params.values()) {
+      group.broadcast(p, 0);
+    }
+  }
+
+  @Override
+  public void sumGradients(Map<String, NDArray> params) {
+    if (plan == null) {
+      Map<String, Long> bytes = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        bytes.put(
+            e.getKey(), e.getValue().size() * (long) e.getValue().getDataType().getNumOfBytes());
+      }
+      plan = BucketPlan.plan(bytes, capBytes);
+      LOG.info(
+          "data parallel over {} ranks ({}): {} gradient bucket(s) of at most {} bytes",
+          group.size(),
+          group.backend(),
+          plan.buckets().size(),
+          capBytes);
+    }
+    try (NDScope scope = new NDScope()) {
+      for (List<String> bucket : plan.buckets()) {
+        List<NDArray> grads = new ArrayList<>(bucket.size());
+        for (String name : bucket) {
+          NDArray p = params.get(name);
+          if (p == null) {
+            throw new IllegalStateException(
+                "parameter " + name + " disappeared after the gradient buckets were planned");
+          }
+          NDArray g = p.getGradient();
+          if (g.getDataType() != DataType.FLOAT32) {
+            throw new IllegalStateException(
+                "gradient of " + name + " is " + g.getDataType() + ", expected float32");
+          }
+          grads.add(g);
+        }
+        group.allReduceCoalesced(grads, ProcessGroup.ReduceOp.SUM);
+      }
+    }
+  }
+
+  @Override
+  public void barrier() {
+    group.barrier();
+  }
+
+  @Override
+  public void close() {
+    group.close();
+  }
+}
