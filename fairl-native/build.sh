@@ -70,6 +70,9 @@ fi
 platform="${torch_version}-${flavor}-linux-x86_64"
 
 jni_include="${FAIRL_JNI_INCLUDE:-}"
+if [[ -z "$jni_include" && -f "$root/runtime/include/jni.h" ]]; then
+  jni_include="$root/runtime/include" # the distribution ships jni.h with its Java runtime
+fi
 if [[ -z "$jni_include" ]]; then
   java_home="${JAVA_HOME:-}"
   if [[ -z "$java_home" ]] && command -v javac >/dev/null; then

@@ -9,11 +9,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 
-# Debian's libtorch only (the CPU build CI needs), whatever else this machine has.
-export ENGINE_CACHE_DIR="${ENGINE_CACHE_DIR:-$root/build/native/cache}"
+# Debian's libtorch only (the CPU build CI needs), whatever else this machine has. A folder of its
+# own: build/native is what `fairl native build` makes and the launchers then use by default.
+export FAIRL_NATIVE_BUILD_DIR="${FAIRL_NATIVE_BUILD_DIR:-$root/build/native-cpu-test}"
+export ENGINE_CACHE_DIR="${ENGINE_CACHE_DIR:-$FAIRL_NATIVE_BUILD_DIR/cache}"
 FAIRL_TORCH_SOURCE=debian "$here/build.sh"
 # shellcheck disable=SC1091
-source "${FAIRL_NATIVE_BUILD_DIR:-$root/build/native}/fairl-native.env"
+source "$FAIRL_NATIVE_BUILD_DIR/fairl-native.env"
 
 export FAIRL_ENGINE_EXPECT=fairl-native
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"

@@ -40,6 +40,10 @@ echo "dist: jlink runtime from $JDK"
 # zip-0 here and gzip over the whole archive is smaller than zip-9 inside the image.
 # ct.sym only serves javac --release; JShell compiles against the runtime itself.
 rm -f "$STAGE/runtime/lib/ct.sym"
+# jni.h for `fairl native build` on a host without a JDK (jlink's --no-header-files drops them all)
+mkdir -p "$STAGE/runtime/include/linux"
+cp "$JDK/include/jni.h" "$STAGE/runtime/include/"
+cp "$JDK/include/linux/jni_md.h" "$STAGE/runtime/include/linux/"
 if command -v strip >/dev/null; then find "$STAGE/runtime" -name "*.so" -exec strip --strip-unneeded {} \; ; fi
 
 echo "dist: jars"
@@ -103,5 +107,19 @@ env -i PATH=/usr/bin:/bin HOME="$check" "$check/$NAME/bin/fai-rl-train" \
 grep -q "algorithm: \"grpo\"" "$check/dry-run.txt" || {
   echo "dist: smoke test output lacks the resolved recipe" >&2; cat "$check/dry-run.txt" >&2; exit 1; }
 env -i PATH=/usr/bin:/bin HOME="$check" "$check/$NAME/bin/fairl" --version
+# fairl-native from the unpacked dist (its jni.h; no JDK needed) against Debian's libtorch where
+# installed (CI installs it), then the launcher picks it up by itself: `fairl doctor` names it.
+if [[ -e /usr/include/torch/csrc/api/include/torch/torch.h || -e /usr/lib/x86_64-linux-gnu/libtorch.so ]] \
+   && [[ "${FAIRL_DIST_NATIVE_CHECK:-on}" != off ]]; then
+  env -i PATH=/usr/bin:/bin HOME="$check" FAIRL_TORCH_SOURCE=debian JAVA_HOME=/nonexistent \
+    "$check/$NAME/bin/fairl" native build >"$check/native.txt" 2>&1 || {
+    echo "dist: fairl native build failed in the unpacked dist:" >&2; tail -30 "$check/native.txt" >&2; exit 1; }
+  grep -qs "JNI_INCLUDE.*runtime/include" "$check/$NAME"/build/native/*/CMakeCache.txt || {
+    echo "dist: fairl native build did not use the dist's jni.h" >&2; exit 1; }
+  env -i PATH=/usr/bin:/bin HOME="$check" "$check/$NAME/bin/fairl" doctor >"$check/doctor.txt" 2>&1 || true
+  grep -q "engine.*fairl-native" "$check/doctor.txt" || {
+    echo "dist: after fairl native build the launcher does not run on fairl-native:" >&2; cat "$check/doctor.txt" >&2; exit 1; }
+  echo "dist: fairl native build in the unpacked dist (no JDK) and the launcher uses it: ok"
+fi
 rm -rf "$check"
 echo "dist: smoke test passed (fai-rl-train --dry-run with the bundled runtime)"

@@ -43,6 +43,8 @@ binder_postbuild() {
 step "install prerequisites" scripts/install-prereqs.sh
 step "fetch test fixtures" scripts/fetch-fixtures.sh
 step "build and test (maven)" mvn -B -ntp verify
+# the Maven Central deployment configuration (sources, javadoc, signing config) builds; no key here
+step "release dry run (maven)" mvn -B -ntp -q -P release -Dgpg.skip -DskipTests verify
 step "fairl-native on CPU libtorch" fairl-native/test-cpu.sh
 step "distribution (size, smoke)" scripts/dist.sh
 step "binder postBuild (non-root)" binder_postbuild

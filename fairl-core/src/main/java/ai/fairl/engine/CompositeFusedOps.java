@@ -124,7 +124,9 @@ final class CompositeFusedOps implements FusedOps {
         NDArray idx = flatT.get(new NDIndex("{}:{}", s, e)).expandDims(1);
         parts.add(logp.gather(idx, 1).squeeze(1));
       }
-      out = NDArrays.concat(parts, 0).reshape(targets.getShape());
+      // one chunk: no concat (DJL's concat of one array is a clone that drops the autograd graph)
+      NDArray joined = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 0);
+      out = joined.reshape(targets.getShape());
       NDScope.unregister(out);
     }
     return out;

@@ -2,6 +2,7 @@ package ai.fairl.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.function.BinaryOperator;
 
 /**
  * Tensor-by-number arithmetic that is safe under autograd on the CPU.
@@ -28,38 +29,34 @@ public final class Scalars {
     return like.getManager().full(new Shape(), (float) value, like.getDataType());
   }
 
+  private static NDArray with(NDArray x, double value, BinaryOperator<NDArray> op) {
+    try (NDArray s = of(x, value)) {
+      return op.apply(x, s); // the op's result holds its own reference to the scalar's storage
+    }
+  }
+
   /** {@code x * value}. */
   public static NDArray mul(NDArray x, double value) {
-    try (NDArray s = of(x, value)) {
-      return x.mul(s);
-    }
+    return with(x, value, NDArray::mul);
   }
 
   /** {@code x / value}. */
   public static NDArray div(NDArray x, double value) {
-    try (NDArray s = of(x, value)) {
-      return x.div(s);
-    }
+    return with(x, value, NDArray::div);
   }
 
   /** {@code x ^ value}. */
   public static NDArray pow(NDArray x, double value) {
-    try (NDArray s = of(x, value)) {
-      return x.pow(s);
-    }
+    return with(x, value, NDArray::pow);
   }
 
   /** Element-wise {@code max(x, value)}. */
   public static NDArray maximum(NDArray x, double value) {
-    try (NDArray s = of(x, value)) {
-      return x.maximum(s);
-    }
+    return with(x, value, NDArray::maximum);
   }
 
   /** Element-wise {@code min(x, value)}. */
   public static NDArray minimum(NDArray x, double value) {
-    try (NDArray s = of(x, value)) {
-      return x.minimum(s);
-    }
+    return with(x, value, NDArray::minimum);
   }
 }

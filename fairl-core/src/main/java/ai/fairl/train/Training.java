@@ -66,6 +66,9 @@ import java.util.Random;
  * fine-tuning).
  */
 public final class Training {
+  /** Steps that get a debug line (grad norm, memory) under {@code --debug}. */
+  static final int DEBUG_STEPS = 5;
+
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
   private Training() {}
@@ -114,7 +117,7 @@ public final class Training {
     }
     long seed = recipe.training().seed();
     if (List.of("grpo", "gspo", "ppo").contains(algo)) {
-      return runOnline(recipe, algo, device, extra, stop, console, seed);
+      return runOnline(recipe, algo, device, options.debug(), extra, stop, console, seed);
     }
     try (NDManager root = NDManager.newBaseManager(device)) {
       Setup setup = Setup.build(recipe, algo, root, console);
@@ -125,6 +128,7 @@ public final class Training {
       if (options.debug()) {
         console.println("debug: first training example, [[trained]] text marked:");
         console.println(setup.firstExample);
+        listeners.add(new DebugListener(setup.model, console, DEBUG_STEPS));
       }
       TrainResult result = setup.run(new TrainLoop(cfg, listeners, stop));
       if (setup.tokenizer != null && result.reason().equals("completed")) {
@@ -166,6 +170,7 @@ public final class Training {
       TrainingRecipe recipe,
       String algo,
       Device device,
+      boolean debug,
       List<TrainListener> extra,
       StopSignal stop,
       PrintStream console,
@@ -177,6 +182,9 @@ public final class Training {
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
+      if (debug) {
+        listeners.add(new DebugListener(loaded.model(), console, DEBUG_STEPS));
+      }
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       TrainResult result =

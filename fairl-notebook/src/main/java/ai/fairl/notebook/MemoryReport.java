@@ -11,12 +11,21 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * Memory of the kernel process: Java heap, off-heap direct buffers, and the process's resident set
- * (current and peak, {@code VmRSS}/{@code VmHWM} from {@code /proc/self/status}; native tensors
- * live there). What {@code %fairl_memory} shows, as plain Java: {@code MemoryReport.now().table()}.
+ * Memory of the kernel process: Java heap, off-heap direct buffers, the process's resident set
+ * (current and peak, {@code VmRSS}/{@code VmHWM} from {@code /proc/self/status}; CPU tensors live
+ * there) and, on a GPU with fairl-native, the CUDA caching allocator's allocated, reserved and peak
+ * bytes of GPU 0 (-1 where the engine does not report them). What {@code %fairl_memory} shows, as
+ * plain Java: {@code MemoryReport.now().table()}.
  */
 public record MemoryReport(
-    long heapUsed, long heapMax, long directBuffers, long residentNow, long residentPeak) {
+    long heapUsed,
+    long heapMax,
+    long directBuffers,
+    long residentNow,
+    long residentPeak,
+    long gpuAllocated,
+    long gpuReserved,
+    long gpuPeakAllocated) {
 
   public static MemoryReport now() {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
@@ -24,8 +33,16 @@ public record MemoryReport(
     for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
       direct += Math.max(0, b.getMemoryUsed());
     }
+    var cuda = ai.fairl.engine.FusedOps.get().cudaMemory(0);
     return new MemoryReport(
-        heap.getUsed(), heap.getMax(), direct, procStatus("VmRSS:"), procStatus("VmHWM:"));
+        heap.getUsed(),
+        heap.getMax(),
+        direct,
+        procStatus("VmRSS:"),
+        procStatus("VmHWM:"),
+        cuda.map(c -> c.allocated()).orElse(-1L),
+        cuda.map(c -> c.reserved()).orElse(-1L),
+        cuda.map(c -> c.peakAllocated()).orElse(-1L));
   }
 
   /** Kibibytes from a {@code /proc/self/status} line, as bytes; -1 where there is no /proc. */
@@ -50,6 +67,11 @@ public record MemoryReport(
     add(what, mib, "direct buffers", directBuffers);
     add(what, mib, "process resident (VmRSS)", residentNow);
     add(what, mib, "process peak resident (VmHWM)", residentPeak);
+    if (gpuAllocated >= 0) {
+      add(what, mib, "GPU 0 allocated (CUDA caching allocator)", gpuAllocated);
+      add(what, mib, "GPU 0 reserved", gpuReserved);
+      add(what, mib, "GPU 0 peak allocated", gpuPeakAllocated);
+    }
     return Table.create("kernel memory", what, mib);
   }
 
