@@ -23,6 +23,23 @@ table() {
 }
 trap table EXIT
 
+# Binder's build script, run the way Binder runs it: as a fresh non-root user with an empty ~/.m2
+# (binder/test-postbuild.sh creates the user, so it needs root: CI runs as root). Elsewhere it runs
+# through passwordless sudo, or is left out only when FAIRL_SKIP_BINDER=1 says so.
+binder_postbuild() {
+  if [ "$(id -u)" -eq 0 ]; then
+    binder/test-postbuild.sh
+  elif sudo -n true 2>/dev/null; then
+    sudo binder/test-postbuild.sh
+  elif [ "${FAIRL_SKIP_BINDER:-}" = 1 ]; then
+    echo "binder postBuild: NOT RUN (FAIRL_SKIP_BINDER=1; it needs root to create a user)"
+  else
+    echo "binder postBuild: needs root (it creates an unprivileged user); run as root, give" \
+      "passwordless sudo, or set FAIRL_SKIP_BINDER=1 to leave it out" >&2
+    return 1
+  fi
+}
+
 step "install prerequisites" scripts/install-prereqs.sh
 step "fetch test fixtures" scripts/fetch-fixtures.sh
 step "build and test (maven)" mvn -B -ntp verify
@@ -30,3 +47,4 @@ step "build and test (maven)" mvn -B -ntp verify
 step "release dry run (maven)" mvn -B -ntp -q -P release -Dgpg.skip -DskipTests verify
 step "fairl-native on CPU libtorch" fairl-native/test-cpu.sh
 step "distribution (size, smoke)" scripts/dist.sh
+step "binder postBuild (non-root)" binder_postbuild

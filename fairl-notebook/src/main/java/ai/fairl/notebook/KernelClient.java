@@ -255,6 +255,24 @@ public final class KernelClient implements AutoCloseable {
   }
 
   /** Asks the kernel to shut down, then ends the process (forcibly after 3 s). */
+  /**
+   * Asks the kernel to shut down and waits up to {@code timeout} for its process to exit (a JVM
+   * that writes a class-data archive at exit needs a few seconds); returns the exit code, or -1
+   * when it had to be killed. {@link #close()} still releases the sockets.
+   */
+  public int shutdown(Duration timeout) throws InterruptedException {
+    if (process.isAlive()) {
+      JsonObject c = new JsonObject();
+      c.addProperty("restart", false);
+      send(control, "shutdown_request", c);
+      if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+        return -1;
+      }
+    }
+    return process.exitValue();
+  }
+
   @Override
   public void close() {
     try {

@@ -23,6 +23,11 @@ public final class KernelMain {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     // DJL warns on every CPU-only start that it found no CUDA driver; in a notebook that is noise
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+    if (args.length == 1 && args[0].equals("--check")) {
+      // `fairl notebook install` starts the JVM with -Xshare:on and this: reaching main means the
+      // class-data archive mapped
+      return;
+    }
     List<String> classpath = new ArrayList<>();
     String connectionFile = null;
     for (int i = 0; i < args.length; i++) {

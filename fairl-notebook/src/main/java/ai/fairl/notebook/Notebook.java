@@ -33,6 +33,14 @@ public final class Notebook {
     LISTENING_RUNS.updateAndGet(n -> Math.max(0, n - 1));
   }
 
+  /**
+   * The resolved keys of a recipe (value, origin, note) as a table, what {@code %fairl_recipe}
+   * shows: secrets masked, paths relative to the working directory or {@code $FAIRL_HOME}.
+   */
+  public static tech.tablesaw.api.Table recipeTable(ai.fairl.recipe.Resolved<?> resolved) {
+    return Magics.recipeTable(resolved);
+  }
+
   static boolean runListening() {
     return LISTENING_RUNS.get() > 0;
   }

@@ -15,7 +15,7 @@ import java.util.Map;
  *
  * <pre>
  * install [--user | --sys-prefix | --prefix P] [--name fairl-java] [--display-name TEXT]
- *         [--classpath CP] [--jvm-opt OPT]...
+ *         [--classpath CP] [--jvm-opt OPT]... [--no-class-archive]
  * run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-f params.yaml] [--cwd DIR] [--log-output]
  *     [--kernel NAME] [--start-timeout S] [--execution-timeout S]
  * </pre>
@@ -60,6 +60,7 @@ public final class NotebookCli {
     String display = "FAI-RL (Java)";
     String classpath = System.getenv("FAIRL_CLASSPATH");
     List<String> jvmOpts = new ArrayList<>();
+    boolean archive = true;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -72,6 +73,7 @@ public final class NotebookCli {
         case "--display-name" -> display = value(args, ++i, a);
         case "--classpath" -> classpath = value(args, ++i, a);
         case "--jvm-opt" -> jvmOpts.add(value(args, ++i, a));
+        case "--no-class-archive" -> archive = false;
         default -> throw new UsageException("install: unknown argument " + a);
       }
     }
@@ -79,6 +81,9 @@ public final class NotebookCli {
     Path target;
     if (where.equals("--sys-prefix")) {
       Path tmp = Files.createTempDirectory("fairl-kernelspec-").resolve(name);
+      if (archive) {
+        argv = ClassArchive.install(argv, tmp, out);
+      }
       KernelSpecs.writeSpec(tmp, display, argv);
       String jupyter = System.getenv().getOrDefault("JUPYTER", "jupyter");
       ProcessBuilder pb =
@@ -108,6 +113,11 @@ public final class NotebookCli {
             ? Path.of(prefix).toAbsolutePath().resolve("share/jupyter")
             : KernelSpecs.userDataDir();
     target = data.resolve("kernels").resolve(name);
+    if (archive) {
+      argv = ClassArchive.install(argv, target, out);
+    } else {
+      Files.deleteIfExists(target.resolve(ClassArchive.FILE));
+    }
     KernelSpecs.writeSpec(target, display, argv);
     out.println("installed kernelspec " + name + " in " + target);
     return 0;
@@ -203,6 +213,7 @@ public final class NotebookCli {
             "\n",
             "usage: fairl notebook install [--user | --sys-prefix | --prefix P] [--name NAME]",
             "                              [--display-name TEXT] [--classpath CP] [--jvm-opt OPT]...",
+            "                              [--no-class-archive]",
             "       fairl notebook run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-r NAME RAW]...",
             "                          [-f params.yaml] [--cwd DIR] [--log-output] [--kernel NAME]",
             "                          [--start-timeout S] [--execution-timeout S]",

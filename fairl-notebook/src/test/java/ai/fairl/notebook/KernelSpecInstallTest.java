@@ -52,6 +52,12 @@ class KernelSpecInstallTest {
     assertEquals(KernelMain.class.getName(), argv.get(argv.indexOf("-cp") + 2));
     assertEquals(userJar.toString(), argv.get(argv.indexOf("--classpath") + 1));
     assertEquals("{connection_file}", argv.get(argv.size() - 1));
+    // a test run's classpath holds target/classes folders: no class-data archive, and install says
+    // why (KernelStartupIT covers the archive from packaged jars)
+    String said = out.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("class-data archive: none (the classpath holds the folder"), said);
+    assertTrue(
+        argv.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile")), argv.toString());
   }
 
   @Test
