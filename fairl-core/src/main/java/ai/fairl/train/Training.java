@@ -173,7 +173,7 @@ public final class Training {
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
-      adapters(recipe.model(), loaded, console, seed);
+      LoraModel lora = adapters(recipe.model(), loaded, console, seed);
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
@@ -190,17 +190,23 @@ public final class Training {
                   listeners,
                   stop,
                   loader)
-              : GrpoTraining.run(
-                  recipe,
-                  loaded.model(),
-                  loaded.tokenizer(),
-                  out,
-                  datasetBase,
-                  listeners,
-                  stop,
-                  loader);
+              : lora != null
+                  ? GrpoTraining.run(
+                      recipe, lora, loaded.tokenizer(), out, datasetBase, listeners, stop, loader)
+                  : GrpoTraining.run(
+                      recipe,
+                      loaded.model(),
+                      loaded.tokenizer(),
+                      out,
+                      datasetBase,
+                      listeners,
+                      stop,
+                      loader);
       if (loaded.tokenizer() != null && result.reason().equals("completed")) {
         loaded.tokenizer().save(out);
+      }
+      if (lora != null) {
+        lora.close();
       }
       loaded.model().close();
       return result;

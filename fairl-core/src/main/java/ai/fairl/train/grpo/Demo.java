@@ -157,6 +157,20 @@ public final class Demo {
                 s.sftEvalEvery(),
                 s.patience(),
                 s.grpoOverrides());
+      } else if (a.startsWith("--hidden=") || a.startsWith("--layers=")) {
+        int v = Integer.parseInt(a.substring(a.indexOf('=') + 1));
+        boolean h = a.startsWith("--hidden=");
+        s =
+            new Settings(
+                s.outputDir(),
+                s.recipe(),
+                s.seeds(),
+                h ? v : s.hidden(),
+                h ? s.layers() : v,
+                s.sftMaxSteps(),
+                s.sftEvalEvery(),
+                s.patience(),
+                s.grpoOverrides());
       } else if (a.contains("=")) {
         overrides.add(a);
       } else {
@@ -273,7 +287,7 @@ public final class Demo {
                   tok,
                   Path.of(recipe.training().outputDir()),
                   base,
-                  List.of(),
+                  List.of(new ai.fairl.train.MetricsJsonl(), progress(log)),
                   new StopSignal(),
                   Demo.class.getClassLoader());
           List<Double> curve = res.history().stream().map(h -> h.get("reward")).toList();
@@ -326,6 +340,27 @@ public final class Demo {
       writeSummary(s.outputDir().resolve("demo_summary.json"), o);
       return o;
     }
+  }
+
+  /** Every 10th GRPO step: reward, its spread, and the groups that carry no signal. */
+  private static TrainListener progress(PrintStream log) {
+    return new TrainListener() {
+      @Override
+      public void onStep(int step, double epoch, Map<String, Double> m) {
+        if (step % 10 == 0) {
+          log.printf(
+              Locale.ROOT,
+              "  grpo step %d: reward %.3f (std %.3f), groups with one reward %.0f%%, exact match"
+                  + " %.0f%%, completion length %.1f%n",
+              step,
+              m.getOrDefault("reward", Double.NaN),
+              m.getOrDefault("reward_std", Double.NaN),
+              100 * m.getOrDefault("frac_reward_zero_std", Double.NaN),
+              100 * m.getOrDefault("rewards/exact_match/mean", Double.NaN) / 2,
+              m.getOrDefault("completions/mean_length", Double.NaN));
+        }
+      }
+    };
   }
 
   static TrainResult sft(
