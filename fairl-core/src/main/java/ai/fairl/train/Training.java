@@ -180,20 +180,11 @@ public final class Training {
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       TrainResult result =
-          algo.equals("ppo")
+          algo.equals("ppo") && lora != null
               ? PpoTraining.run(
-                  recipe,
-                  loaded.model(),
-                  loaded.tokenizer(),
-                  out,
-                  datasetBase,
-                  listeners,
-                  stop,
-                  loader)
-              : lora != null
-                  ? GrpoTraining.run(
-                      recipe, lora, loaded.tokenizer(), out, datasetBase, listeners, stop, loader)
-                  : GrpoTraining.run(
+                  recipe, lora, loaded.tokenizer(), out, datasetBase, listeners, stop, loader)
+              : algo.equals("ppo")
+                  ? PpoTraining.run(
                       recipe,
                       loaded.model(),
                       loaded.tokenizer(),
@@ -201,7 +192,26 @@ public final class Training {
                       datasetBase,
                       listeners,
                       stop,
-                      loader);
+                      loader)
+                  : lora != null
+                      ? GrpoTraining.run(
+                          recipe,
+                          lora,
+                          loaded.tokenizer(),
+                          out,
+                          datasetBase,
+                          listeners,
+                          stop,
+                          loader)
+                      : GrpoTraining.run(
+                          recipe,
+                          loaded.model(),
+                          loaded.tokenizer(),
+                          out,
+                          datasetBase,
+                          listeners,
+                          stop,
+                          loader);
       if (loaded.tokenizer() != null && result.reason().equals("completed")) {
         loaded.tokenizer().save(out);
       }

@@ -103,12 +103,14 @@ public final class Demo {
   public record Outcome(
       int sftSteps,
       double sftEvalLoss,
+      boolean sftPlateau,
       double sampledAccuracyBefore,
       double greedyAccuracyBefore,
       double meanRewardBefore,
       List<SeedResult> seeds,
       Path chart,
-      double seconds) {
+      double seconds,
+      double cpuSeconds) {
 
     /** Mean gain of sampled accuracy over the seeds, in points. */
     public double meanGainPoints() {
@@ -220,7 +222,11 @@ public final class Demo {
     }
     StringBuilder alphabet = new StringBuilder();
     chars.forEach(alphabet::appendCodePoint);
-    RewardSet rewards = RewardSet.defaults();
+    // the recipe's rewards (FAI-RL's three shipped ones) score the held-out answers too
+    RewardSet rewards =
+        GrpoTraining.rewards(
+            Recipes.training(recipePath, s.grpoOverrides(), ctx).recipe(),
+            Demo.class.getClassLoader());
     log.printf(
         Locale.ROOT,
         "FAI-RL demo: tiny Llama (hidden %d, %d layers, char vocabulary %d), SFT on %d synthetic"
@@ -240,6 +246,7 @@ public final class Demo {
       Path sftModel = s.outputDir().resolve("sft-model");
       int sftSteps = 0;
       double sftLoss = Double.NaN;
+      boolean plateau = false;
       if (Boolean.getBoolean("fairl.demo.reuseSft")
           && Files.exists(sftModel.resolve("config.json"))) {
         log.println("reusing the SFT warm-up in " + sftModel + " (-Dfairl.demo.reuseSft=true)");
@@ -248,8 +255,15 @@ public final class Demo {
           model.setRequiresGrad(true);
           TrainResult sft = sft(model, tok, sftTrain, sftVal, s, log);
           sftSteps = sft.step();
+          plateau = sft.reason().equals("stopped");
           Map<String, Double> lastEval = sft.evalHistory().get(sft.evalHistory().size() - 1);
           sftLoss = lastEval.get("eval_loss");
+          log.printf(
+              Locale.ROOT,
+              "SFT warm-up: %s at step %d, eval loss %.4f%n",
+              plateau ? "eval-loss plateau" : "step cap (--sft-max-steps) reached, no plateau yet",
+              sftSteps,
+              sftLoss);
           Files.createDirectories(sftModel);
           model.save(sftModel);
         }
@@ -314,20 +328,22 @@ public final class Demo {
           new Outcome(
               sftSteps,
               sftLoss,
+              plateau,
               before[0],
               before[1],
               before[2],
               seeds,
               chart,
-              (System.nanoTime() - t0) / 1e9);
+              (System.nanoTime() - t0) / 1e9,
+              cpuSeconds());
       double[] gains =
           seeds.stream().mapToDouble(x -> (x.sampledAccuracy() - before[0]) * 100).toArray();
       double[] greedyGains =
           seeds.stream().mapToDouble(x -> (x.greedyAccuracy() - before[1]) * 100).toArray();
       log.printf(
           Locale.ROOT,
-          "GRPO gain over %d seeds: sampled accuracy %+.1f points (spread %.1f-%.1f, std %.1f),"
-              + " greedy %+.1f points (std %.1f); reward curve: %s; total %.0f s%n",
+          "GRPO gain over %d seeds: sampled accuracy %+.1f points (spread %+.1f..%+.1f, std %.1f),"
+              + " greedy %+.1f points (std %.1f); reward curve: %s%n",
           gains.length,
           mean(gains),
           min(gains),
@@ -335,8 +351,14 @@ public final class Demo {
           std(gains),
           mean(greedyGains),
           std(greedyGains),
-          chart,
-          o.seconds());
+          chart);
+      log.printf(
+          Locale.ROOT,
+          "demo time: %.0f s wall, %.0f s CPU (all threads), load average %.1f on %d cores%n",
+          o.seconds(),
+          o.cpuSeconds(),
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          Runtime.getRuntime().availableProcessors());
       writeSummary(s.outputDir().resolve("demo_summary.json"), o);
       return o;
     }
@@ -449,7 +471,13 @@ public final class Demo {
     return new TokenBatch(n, seq, in, mask, labels);
   }
 
-  /** [sampled accuracy, greedy accuracy, mean reward of the sampled completions]. */
+  /** Samples per held-out problem for the sampled accuracy (its noise is 1/sqrt of this). */
+  static final int EVAL_SAMPLES = 4;
+
+  /**
+   * [sampled accuracy, greedy accuracy, mean reward of the sampled completions]; the sampled
+   * numbers average {@link #EVAL_SAMPLES} completions per problem at temperature 1.
+   */
   static double[] evaluate(
       TransformerModel model,
       Tokenizer tok,
@@ -459,10 +487,17 @@ public final class Demo {
       long seed) {
     Generator g = new Generator(model, tok);
     List<String> prompts = problems.stream().map(p -> p.question() + "\n").toList();
+    List<ArithmeticTask.Problem> repeated = new ArrayList<>();
+    List<String> repeatedPrompts = new ArrayList<>();
+    for (int k = 0; k < EVAL_SAMPLES; k++) {
+      repeated.addAll(problems);
+      repeatedPrompts.addAll(prompts);
+    }
     List<String> sampled =
-        g.generateText(prompts, GenerationConfig.sampling(maxNew, 1.0, 0, 1.0, seed), null).texts();
+        g.generateText(repeatedPrompts, GenerationConfig.sampling(maxNew, 1.0, 0, 1.0, seed), null)
+            .texts();
     List<String> greedy = g.generateText(prompts, GenerationConfig.greedy(maxNew), null).texts();
-    ArithmeticTask.Score sc = ArithmeticTask.score(problems, sampled, rewards);
+    ArithmeticTask.Score sc = ArithmeticTask.score(repeated, sampled, rewards);
     ArithmeticTask.Score gr = ArithmeticTask.score(problems, greedy, rewards);
     return new double[] {sc.accuracy(), gr.accuracy(), sc.meanReward()};
   }
@@ -471,6 +506,7 @@ public final class Demo {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("sft_steps", o.sftSteps());
     m.put("sft_eval_loss", o.sftEvalLoss());
+    m.put("sft_stopped_at_plateau", o.sftPlateau());
     m.put("held_out_accuracy_sampled_before", o.sampledAccuracyBefore());
     m.put("held_out_accuracy_greedy_before", o.greedyAccuracyBefore());
     m.put("mean_reward_before", o.meanRewardBefore());
@@ -488,6 +524,7 @@ public final class Demo {
     m.put("grpo", seeds);
     m.put("mean_gain_points_sampled", o.meanGainPoints());
     m.put("seconds", o.seconds());
+    m.put("cpu_seconds", o.cpuSeconds());
     Files.writeString(
         file,
         new GsonBuilder()
@@ -495,6 +532,15 @@ public final class Demo {
             .serializeSpecialFloatingPointValues()
             .create()
             .toJson(m));
+  }
+
+  /** CPU seconds this process has used, all threads (NaN where the JVM does not say). */
+  static double cpuSeconds() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 
   static double mean(double[] x) {

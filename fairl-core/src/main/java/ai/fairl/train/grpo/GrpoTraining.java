@@ -242,7 +242,7 @@ public final class GrpoTraining {
   }
 
   /** The model with its adapters switched off for one forward pass (the LoRA reference). */
-  static LogitsFunction withoutAdapters(TransformerModel model) {
+  public static LogitsFunction withoutAdapters(TransformerModel model) {
     return (ids, mask, training) -> {
       model.setAdaptersEnabled(false);
       try {

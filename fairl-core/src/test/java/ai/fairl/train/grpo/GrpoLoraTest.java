@@ -29,10 +29,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * GRPO and GSPO with {@code use_lora: true} through the normal recipe path train only the adapters
- * and write PEFT adapter folders ({@code adapter_config.json} + {@code adapter_model.safetensors}
- * with PEFT's key names) as the final output and in every checkpoint, which {@link
- * LoraModel#loadPeft} reads back onto a fresh base model.
+ * GRPO, GSPO and PPO with {@code use_lora: true} through the normal recipe path train only the
+ * adapters and write PEFT adapter folders ({@code adapter_config.json} + {@code
+ * adapter_model.safetensors} with PEFT's key names) as the final output and in every checkpoint,
+ * which {@link LoraModel#loadPeft} reads back onto a fresh base model.
  */
 class GrpoLoraTest {
   @BeforeAll
@@ -50,7 +50,7 @@ class GrpoLoraTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"grpo", "gspo"})
+  @ValueSource(strings = {"grpo", "gspo", "ppo"})
   void loraRunWritesAPeftAdapterThatLoadsBack(
       String algo, @org.junit.jupiter.api.io.TempDir Path out) throws Exception {
     String data =
@@ -80,10 +80,9 @@ class GrpoLoraTest {
             "  per_device_train_batch_size: 8",
             "  gradient_accumulation_steps: 1",
             "  bf16: false",
-            "  num_generations: 4",
+            algo.equals("ppo") ? "  kl_coef: 0.05" : "  num_generations: 4\n  beta: 0.04",
             "  max_completion_length: 6",
             "  learning_rate: 1.0e-2",
-            "  beta: 0.04",
             "  max_steps: 2",
             "  save_steps: 1",
             "  logging_steps: 1",
@@ -92,7 +91,11 @@ class GrpoLoraTest {
     TrainingRecipe r = (TrainingRecipe) Fairl.recipeFromText(yaml, "r.yaml").recipe();
     TrainResult res = Fairl.train(r, new StopSignal());
     assertEquals(2, res.step());
-    assertFalse(res.history().get(1).get("kl").isNaN(), "beta 0.04: KL to the adapters-off base");
+    if (!algo.equals("ppo")) {
+      assertFalse(res.history().get(1).get("kl").isNaN(), "beta 0.04: KL to the adapters-off base");
+    } else {
+      assertTrue(Files.isRegularFile(out.resolve("value_head.safetensors")), "PPO's value head");
+    }
     for (Path dir : List.of(out, out.resolve("checkpoint-1"))) {
       assertTrue(LoraModel.isAdapterDir(dir), "adapter_config.json in " + dir);
       assertTrue(Files.isRegularFile(dir.resolve("adapter_model.safetensors")), dir.toString());
