@@ -24,7 +24,10 @@ public record TrainingRecipe(
     Check.require(training != null, "training", "the training: section is missing", "add it");
     if (training.rewardFunctions() != null) {
       for (String f : training.rewardFunctions()) {
-        boolean ok = Rewards.builtIn(f) != null || Rewards.javaName(f);
+        boolean ok =
+            Rewards.builtIn(f) != null
+                || Rewards.javaName(f)
+                || ai.fairl.reward.RewardRegistry.contains(f);
         Check.require(
             ok,
             "training.reward_functions",
@@ -32,6 +35,7 @@ public record TrainingRecipe(
                 + f
                 + "'; built-in rewards are "
                 + String.join(", ", Rewards.BUILT_IN)
+                + registeredRewards()
                 + ", or name a Java class",
             suggestReward(f));
       }
@@ -51,6 +55,13 @@ public record TrainingRecipe(
           "give one weight per reward, in the order reward_functions, reward_api,"
               + " local_reward_function");
     }
+  }
+
+  private static String registeredRewards() {
+    var names = ai.fairl.reward.RewardRegistry.all().keySet();
+    return ", or register one first (%%fairl_reward NAME, RewardRegistry.register; registered: "
+        + (names.isEmpty() ? "none" : String.join(", ", names))
+        + ")";
   }
 
   private static String suggestReward(String f) {

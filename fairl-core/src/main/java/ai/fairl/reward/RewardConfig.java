@@ -5,12 +5,13 @@ import java.util.List;
 
 /**
  * Which rewards a GRPO/GSPO/PPO run uses, as a recipe says it. They combine, in this order: the
- * named shipped functions ({@code reward_functions}), the HTTP endpoint ({@code reward_api}), the
- * user class ({@code local_reward_function}); {@code reward_weights} gives one weight per function
- * in that order. With none of the three, FAI-RL's GRPO set (exact_match, structured_xml, digit).
+ * named functions ({@code reward_functions}: shipped, then {@link RewardRegistry registered} in
+ * this JVM, then a Java class), the HTTP endpoint ({@code reward_api}), the user class ({@code
+ * local_reward_function}); {@code reward_weights} gives one weight per function in that order. With
+ * none of the three, FAI-RL's GRPO set (exact_match, structured_xml, digit).
  *
- * @param functions shipped reward names or user classes ({@code com.acme.MyRewards[::method]});
- *     empty for none
+ * @param functions shipped or registered reward names or user classes ({@code
+ *     com.acme.MyRewards[::method]}); empty for none
  * @param weights one per function overall, or empty for all 1.0
  * @param normalizeNumbers opt-in numeric normalisation in {@code exact_match}
  * @param api the HTTP reward endpoint, or null
@@ -37,10 +38,24 @@ public record RewardConfig(
   public RewardSet build(ClassLoader loader) {
     List<RewardFunction> fns = new ArrayList<>();
     for (String name : functions) {
-      fns.add(
-          Rewards.isShipped(name)
-              ? Rewards.byName(name, normalizeNumbers)
-              : Rewards.local(new LocalRewardConfig(name, null), loader));
+      if (Rewards.isShipped(name)) {
+        fns.add(Rewards.byName(name, normalizeNumbers));
+      } else if (RewardRegistry.contains(name)) {
+        fns.add(RewardRegistry.lookup(name).orElseThrow());
+      } else if (!name.contains(".")) {
+        throw new IllegalArgumentException(
+            "reward_functions: unknown reward '"
+                + name
+                + "'; shipped rewards are exact_match, structured_xml, digit; registered in this"
+                + " JVM: "
+                + RewardRegistry.all().keySet()
+                + ". Register it first (%%fairl_reward "
+                + name
+                + " in a notebook, RewardRegistry.register in code) or name a Java class"
+                + " (com.acme.MyRewards)");
+      } else {
+        fns.add(Rewards.local(new LocalRewardConfig(name, null), loader));
+      }
     }
     if (api != null) {
       fns.add(Rewards.http(api));

@@ -311,7 +311,7 @@ public final class Training {
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
-      adapters(recipe.model(), loaded, console, seed);
+      LoraModel lora = adapters(recipe.model(), loaded, console, seed);
       prepare(loaded.model(), recipe, compute);
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
@@ -322,29 +322,46 @@ public final class Training {
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
       TrainResult result =
-          algo.equals("ppo")
+          algo.equals("ppo") && lora != null
               ? PpoTraining.run(
-                  recipe,
-                  loaded.model(),
-                  loaded.tokenizer(),
-                  out,
-                  datasetBase,
-                  listeners,
-                  stop,
-                  loader,
-                  dp)
-              : GrpoTraining.run(
-                  recipe,
-                  loaded.model(),
-                  loaded.tokenizer(),
-                  out,
-                  datasetBase,
-                  listeners,
-                  stop,
-                  loader,
-                  dp);
+                  recipe, lora, loaded.tokenizer(), out, datasetBase, listeners, stop, loader, dp)
+              : algo.equals("ppo")
+                  ? PpoTraining.run(
+                      recipe,
+                      loaded.model(),
+                      loaded.tokenizer(),
+                      out,
+                      datasetBase,
+                      listeners,
+                      stop,
+                      loader,
+                      dp)
+                  : lora != null
+                      ? GrpoTraining.run(
+                          recipe,
+                          lora,
+                          loaded.tokenizer(),
+                          out,
+                          datasetBase,
+                          listeners,
+                          stop,
+                          loader,
+                          dp)
+                      : GrpoTraining.run(
+                          recipe,
+                          loaded.model(),
+                          loaded.tokenizer(),
+                          out,
+                          datasetBase,
+                          listeners,
+                          stop,
+                          loader,
+                          dp);
       if (loaded.tokenizer() != null && result.reason().equals("completed") && dp.isMain()) {
         loaded.tokenizer().save(out);
+      }
+      if (lora != null) {
+        lora.close();
       }
       loaded.model().close();
       return result;

@@ -28,7 +28,8 @@ class DemoCommandTest {
               "1",
               "--sft-max-steps",
               "20",
-              "training.max_steps=2"
+              "training.max_steps=2",
+              "training.per_device_train_batch_size=16"
             },
             new PrintWriter(out, true),
             new PrintWriter(err, true),

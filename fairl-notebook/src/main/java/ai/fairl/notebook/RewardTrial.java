@@ -1,6 +1,7 @@
 package ai.fairl.notebook;
 
 import ai.fairl.reward.RewardFunction;
+import ai.fairl.reward.RewardRegistry;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
@@ -13,14 +14,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * Trying a reward function on sample completions, and keeping it for the next GRPO run started from
- * this notebook. What {@code %%fairl_reward} does, as plain Java:
+ * Trying a reward function on sample completions, and keeping it for the GRPO/GSPO/PPO runs started
+ * afterwards in this kernel (a recipe names it in {@code training.reward_functions: [NAME]}). What
+ * {@code %%fairl_reward} does, as plain Java:
  *
  * <pre>{@code
  * RewardFunction len = (p, c, cols) -> c.stream().mapToDouble(s -> -s.length() / 100.0).toArray();
@@ -32,8 +33,6 @@ import tech.tablesaw.api.Table;
  * dataset columns (e.g. {@code answer}), which reach the function as its {@code columns}.
  */
 public final class RewardTrial {
-  private static final Map<String, RewardFunction> REGISTERED = new ConcurrentHashMap<>();
-
   private RewardTrial() {}
 
   /** Scores the samples; one row per sample with its prompt, completion, columns and score. */
@@ -124,17 +123,16 @@ public final class RewardTrial {
     return out;
   }
 
-  /** Keeps a reward under a name for the next GRPO run started from this notebook. */
+  /**
+   * Keeps a reward under a name for the GRPO/GSPO/PPO runs started afterwards in this kernel: a
+   * recipe names it in {@code training.reward_functions} ({@link RewardRegistry#register}).
+   */
   public static void register(String name, RewardFunction fn) {
-    if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-      throw new IllegalArgumentException(
-          "reward name must be a Java identifier (letters, digits, _), got " + name);
-    }
-    REGISTERED.put(name, fn);
+    RewardRegistry.register(name, fn);
   }
 
   /** The rewards registered in this kernel, by name. */
   public static Map<String, RewardFunction> registered() {
-    return Map.copyOf(REGISTERED);
+    return RewardRegistry.all();
   }
 }

@@ -361,6 +361,37 @@ class KernelSessionTest {
             .getAsString());
   }
 
+  @Test
+  void aRewardFromTheRewardMagicScoresTheNextGrpoTrainCell(@TempDir Path dir) throws Exception {
+    Path samples = dir.resolve("s.jsonl");
+    Files.writeString(samples, "{\"completion\":\"<answer>\\n4\\n</answer>\",\"answer\":\"4\"}\n");
+    KernelClient.Reply reg =
+        run(
+            "%%fairl_reward kernel_digits --samples "
+                + samples
+                + "\n"
+                + "(prompts, completions, columns) -> completions.stream()"
+                + ".mapToDouble(c -> c.chars().filter(Character::isDigit).count()).toArray()");
+    assertEquals("ok", reg.status(), reg.iopub().toString());
+    Path out = dir.resolve("grpo");
+    String recipe =
+        System.getProperty("fairl.root") + "/recipes/training/grpo/tiny_arithmetic.yaml";
+    KernelClient.Reply t =
+        run(
+            "%%fairl_train "
+                + recipe
+                + "\ntraining:\n  max_steps: 1\n  per_device_train_batch_size: 8\n"
+                + "  num_generations: 4\n  max_completion_length: 6\n  save_steps: 100\n"
+                + "  reward_functions: [exact_match, kernel_digits]\n  output_dir: "
+                + out);
+    assertEquals("ok", t.status(), t.content().toString() + t.messages("stream"));
+    String metrics = Files.readString(out.resolve("metrics.jsonl"));
+    assertTrue(
+        metrics.contains("\"rewards/kernel_digits/mean\"")
+            && metrics.contains("\"rewards/exact_match/mean\""),
+        metrics);
+  }
+
   private static void defineBigram() throws Exception {
     String cells;
     try (var in = KernelSessionTest.class.getResourceAsStream("/cells/bigram.jsh")) {

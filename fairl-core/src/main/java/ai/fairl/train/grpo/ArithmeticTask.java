@@ -23,14 +23,26 @@ final class ArithmeticTask {
   /** One problem: the question, the right answer, and the SFT target. */
   record Problem(String question, String answer) {
     String target() {
+      return target(answer);
+    }
+
+    /** The SFT target with {@code shown} as the result (a noisy teacher's answer). */
+    String target(String shown) {
       String work = question.substring("What is ".length(), question.length() - 1);
-      return "<think>\n"
-          + work
-          + " = "
-          + answer
-          + "\n</think>\n<answer>\n"
-          + answer
-          + "\n</answer>";
+      return "<think>\n" + work + " = " + shown + "\n</think>\n<answer>\n" + shown + "\n</answer>";
+    }
+
+    /**
+     * The noisy teacher: with probability {@code noise} the shown result is off by one (up or down,
+     * never negative), else the right one.
+     */
+    String noisyTarget(double noise, java.util.Random random) {
+      if (random.nextDouble() >= noise) {
+        return target();
+      }
+      int a = Integer.parseInt(answer);
+      int off = a == 0 || random.nextBoolean() ? a + 1 : a - 1;
+      return target(String.valueOf(off));
     }
 
     Map<String, Object> columns() {

@@ -8,6 +8,7 @@ import ai.fairl.generate.Generator;
 import ai.fairl.infer.DatasetRows;
 import ai.fairl.model.Tokenizer;
 import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.LoraModel;
 import ai.fairl.recipe.Data;
 import ai.fairl.recipe.DatasetSpec;
 import ai.fairl.recipe.Training;
@@ -44,12 +45,10 @@ import java.util.Map;
  * prompt, as FAI-RL does; a tokenizer without a chat template (the project's character-level
  * tokenizer) gets the question followed by a newline.
  *
- * <p>What trains: the model's adapters when it carries any (LoRA injected by the caller; the
- * reference is then the same model with its adapters disabled), else all its weights (the
- * reference, when beta != 0, is a frozen copy made at the start).
- *
- * <p>Simplified: an adapter run writes the adapter tensors as {@code adapter_model.safetensors}
- * without PEFT's {@code adapter_config.json}; the training core's LoRA saving should replace it.
+ * <p>What trains: the {@link LoraModel}'s adapters when one is given (the reference is then the
+ * same model with its adapters disabled; checkpoints and the final output are PEFT adapter folders,
+ * {@code adapter_config.json} + {@code adapter_model.safetensors}, as SFT writes them), else all
+ * the model's weights (the reference, when beta != 0, is a frozen copy made at the start).
  */
 public final class GrpoTraining {
   private GrpoTraining() {}
@@ -243,34 +242,8 @@ public final class GrpoTraining {
     };
   }
 
-  /** The model's adapters as the optimizer's parameters. */
-  public static Trainable adapters(TransformerModel model) {
-    return new Trainable() {
-      @Override
-      public Map<String, NDArray> parameters() {
-        return model.adapterParameters();
-      }
-
-      @Override
-      public void save(Path dir) {
-        ai.fairl.model.Safetensors.save(
-            dir.resolve("adapter_model.safetensors"), model.adapterParameters(), Map.of());
-      }
-
-      @Override
-      public void load(Path dir) {
-        Map<String, NDArray> saved =
-            ai.fairl.model.Safetensors.load(
-                dir.resolve("adapter_model.safetensors"), model.manager());
-        for (Map.Entry<String, NDArray> e : model.adapterParameters().entrySet()) {
-          e.getValue().set(saved.get(e.getKey()).toFloatArray());
-        }
-      }
-    };
-  }
-
   /** The model with its adapters switched off for one forward pass (the LoRA reference). */
-  static LogitsFunction withoutAdapters(TransformerModel model) {
+  public static LogitsFunction withoutAdapters(TransformerModel model) {
     return (ids, mask, training) -> {
       model.setAdaptersEnabled(false);
       try {
@@ -282,8 +255,10 @@ public final class GrpoTraining {
   }
 
   /**
-   * One process: {@link #run(TrainingRecipe, TransformerModel, Tokenizer, Path, Path, List,
-   * StopSignal, ClassLoader, DataParallel)} without data parallelism.
+   * Runs GRPO/GSPO on all of {@code policy}'s weights as the recipe says.
+   *
+   * @param outputDir where the run writes (the recipe's {@code output_dir}, resolved)
+   * @param datasetBase where relative dataset paths resolve
    */
   public static TrainResult run(
       TrainingRecipe recipe,
@@ -307,16 +282,73 @@ public final class GrpoTraining {
         DataParallel.single());
   }
 
-  /**
-   * Runs GRPO/GSPO on {@code policy} as the recipe says (its adapters when it has any, else all its
-   * weights).
-   *
-   * @param outputDir where the run writes (the recipe's {@code output_dir}, resolved)
-   * @param datasetBase where relative dataset paths resolve
-   */
+  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader,
+      DataParallel dp)
+      throws IOException {
+    if (!policy.adapterParameters().isEmpty()) {
+      throw new IllegalArgumentException(
+          "the policy carries LoRA adapters: pass its LoraModel (GrpoTraining.run(recipe, lora,"
+              + " ...)) so that only the adapters train and are saved in PEFT format");
+    }
+    return run(
+        recipe, policy, null, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+  }
+
+  /**
+   * Runs GRPO/GSPO on {@code lora}'s adapters (frozen base, reference = adapters disabled); the
+   * run's checkpoints and final output are PEFT adapter folders.
+   */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      LoraModel lora,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader)
+      throws IOException {
+    return run(
+        recipe,
+        lora,
+        tokenizer,
+        outputDir,
+        datasetBase,
+        listeners,
+        stop,
+        loader,
+        DataParallel.single());
+  }
+
+  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      LoraModel lora,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader,
+      DataParallel dp)
+      throws IOException {
+    return run(
+        recipe, lora.model(), lora, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+  }
+
+  private static TrainResult run(
+      TrainingRecipe recipe,
+      TransformerModel policy,
+      LoraModel loraModel,
       Tokenizer tokenizer,
       Path outputDir,
       Path datasetBase,
@@ -334,7 +366,7 @@ public final class GrpoTraining {
     RewardSet rewards = rewards(recipe, loader);
     TrainConfig tc = trainConfig(recipe, outputDir);
     List<RolloutSource.Prompt> prompts = prompts(recipe, tokenizer, datasetBase);
-    boolean lora = !policy.adapterParameters().isEmpty();
+    boolean lora = loraModel != null;
     if (!lora) {
       policy.setRequiresGrad(true);
     }
@@ -369,10 +401,7 @@ public final class GrpoTraining {
               recipe.training().seed());
       TrainTask<RolloutBatch> task =
           new TrainTask<>(
-              new GrpoObjective(pol, cfg),
-              lora ? adapters(policy) : fullModel(policy),
-              source,
-              null);
+              new GrpoObjective(pol, cfg), lora ? loraModel : fullModel(policy), source, null);
       return new TrainLoop(tc, listeners, stop, dp).run(task);
     } finally {
       if (frozen != null) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.fairl.generate.Generator;
 import ai.fairl.model.Tokenizer;
 import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.LoraModel;
 import ai.fairl.recipe.Training;
 import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.reward.RewardSet;
@@ -30,6 +31,10 @@ import java.util.Map;
  * A PPO run from a training recipe: the policy with a value head on its trunk, the reference a
  * frozen copy of the starting policy, rewards from the recipe's reward keys (a reward model joins
  * them as one more {@link ai.fairl.reward.RewardFunction}), the prompts as GRPO reads them.
+ *
+ * <p>Under LoRA ({@link #run(TrainingRecipe, LoraModel, Tokenizer, Path, Path, List, StopSignal,
+ * ClassLoader)}) the adapters and the head train, the reference is the base with its adapters
+ * disabled, and the output is a PEFT adapter folder plus the head.
  *
  * <p>Simplified: the value head always shares the policy's trunk here ({@link ActorCritic#separate}
  * exists for callers with a separate value model); the head is saved as {@code
@@ -81,10 +86,7 @@ public final class PpoTraining {
             });
   }
 
-  /**
-   * One process: {@link #run(TrainingRecipe, TransformerModel, Tokenizer, Path, Path, List,
-   * StopSignal, ClassLoader, DataParallel)} without data parallelism.
-   */
+  /** Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says. */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
@@ -107,10 +109,74 @@ public final class PpoTraining {
         DataParallel.single());
   }
 
-  /** Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says. */
+  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader,
+      DataParallel dp)
+      throws IOException {
+    if (!policy.adapterParameters().isEmpty()) {
+      throw new IllegalArgumentException(
+          "the policy carries LoRA adapters: pass its LoraModel (PpoTraining.run(recipe, lora,"
+              + " ...)) so that only the adapters train and are saved in PEFT format");
+    }
+    return run(
+        recipe, policy, null, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+  }
+
+  /**
+   * Runs PPO on {@code lora}'s adapters and a fresh value head (frozen base; the reference is the
+   * base with the adapters disabled); checkpoints and the final output are PEFT adapter folders
+   * plus {@code value_head.safetensors}.
+   */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      LoraModel lora,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader)
+      throws IOException {
+    return run(
+        recipe,
+        lora,
+        tokenizer,
+        outputDir,
+        datasetBase,
+        listeners,
+        stop,
+        loader,
+        DataParallel.single());
+  }
+
+  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
+  public static TrainResult run(
+      TrainingRecipe recipe,
+      LoraModel lora,
+      Tokenizer tokenizer,
+      Path outputDir,
+      Path datasetBase,
+      List<TrainListener> listeners,
+      StopSignal stop,
+      ClassLoader loader,
+      DataParallel dp)
+      throws IOException {
+    return run(
+        recipe, lora.model(), lora, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+  }
+
+  private static TrainResult run(
+      TrainingRecipe recipe,
+      TransformerModel policy,
+      LoraModel lora,
       Tokenizer tokenizer,
       Path outputDir,
       Path datasetBase,
@@ -127,26 +193,27 @@ public final class PpoTraining {
     RewardSet rewards = GrpoTraining.rewards(recipe, loader);
     TrainConfig tc = GrpoTraining.trainConfig(recipe, outputDir);
     List<RolloutSource.Prompt> prompts = GrpoTraining.prompts(recipe, tokenizer, datasetBase);
-    policy.setRequiresGrad(true);
-    Path tmp = Files.createTempDirectory("fairl-ppo-ref-");
-    TransformerModel ref;
-    try {
-      policy.save(tmp);
-      ref = TransformerModel.load(tmp, policy.manager(), policy.dtype());
-    } finally {
-      try (var s = Files.walk(tmp)) {
-        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(f);
+    TransformerModel frozen = null;
+    if (lora == null) {
+      policy.setRequiresGrad(true);
+      Path tmp = Files.createTempDirectory("fairl-ppo-ref-");
+      try {
+        policy.save(tmp);
+        frozen = TransformerModel.load(tmp, policy.manager(), policy.dtype());
+      } finally {
+        try (var s = Files.walk(tmp)) {
+          for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(f);
+          }
         }
       }
     }
-    try (ref;
-        ValueHead head =
-            new ValueHead(
-                policy.manager(), policy.config().hiddenSize(), recipe.training().seed())) {
+    try (ValueHead head =
+        new ValueHead(policy.manager(), policy.config().hiddenSize(), recipe.training().seed())) {
       Generator generator = new Generator(policy, tokenizer);
       ActorCritic ac = ActorCritic.sharedTrunk(policy, head);
-      LogitsFunction refLogits = GrpoTraining.logits(ref);
+      LogitsFunction refLogits =
+          lora != null ? GrpoTraining.withoutAdapters(policy) : GrpoTraining.logits(frozen);
       Boolean whiten = recipe.training().whitenAdvantages();
       PpoRolloutSource source =
           new PpoRolloutSource(
@@ -161,7 +228,8 @@ public final class PpoTraining {
               recipe.training().gradientAccumulationSteps(),
               whiten == null || whiten,
               recipe.training().seed());
-      Map<String, NDArray> params = new LinkedHashMap<>(policy.parameters());
+      Map<String, NDArray> params =
+          new LinkedHashMap<>(lora != null ? lora.parameters() : policy.parameters());
       params.putAll(head.parameters());
       Trainable trainable =
           new Trainable() {
@@ -171,16 +239,20 @@ public final class PpoTraining {
             }
 
             @Override
-            public void save(Path dir) {
-              policy.save(dir);
+            public void save(Path dir) throws IOException {
+              if (lora != null) {
+                lora.save(dir);
+              } else {
+                policy.save(dir);
+              }
               ai.fairl.model.Safetensors.save(
                   dir.resolve("value_head.safetensors"), head.parameters(), Map.of());
             }
 
             @Override
             public void load(Path dir) throws IOException {
-              Trainable full = GrpoTraining.fullModel(policy);
-              full.load(dir);
+              Trainable weights = lora != null ? lora : GrpoTraining.fullModel(policy);
+              weights.load(dir);
               Map<String, NDArray> saved =
                   ai.fairl.model.Safetensors.load(
                       dir.resolve("value_head.safetensors"), policy.manager());
@@ -189,6 +261,10 @@ public final class PpoTraining {
           };
       return new TrainLoop(tc, listeners, stop, dp)
           .run(new TrainTask<>(new PpoObjective(ac, cfg), trainable, source, null));
+    } finally {
+      if (frozen != null) {
+        frozen.close();
+      }
     }
   }
 }
