@@ -313,7 +313,8 @@ public final class Demo {
                   base,
                   List.of(new ai.fairl.train.MetricsJsonl(), progress(log)),
                   new StopSignal(),
-                  Demo.class.getClassLoader());
+                  Demo.class.getClassLoader(),
+                  ai.fairl.train.DataParallel.single());
           List<Double> curve = res.history().stream().map(h -> h.get("reward")).toList();
           double[] after = evaluate(model, tok, heldOut, rewards, maxNew, 7);
           double secs = (System.nanoTime() - ts) / 1e9;

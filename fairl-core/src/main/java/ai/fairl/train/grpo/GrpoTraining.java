@@ -259,30 +259,8 @@ public final class GrpoTraining {
    *
    * @param outputDir where the run writes (the recipe's {@code output_dir}, resolved)
    * @param datasetBase where relative dataset paths resolve
+   * @param dp this process's place in a data-parallel job ({@link DataParallel#single()} alone)
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader)
-      throws IOException {
-    return run(
-        recipe,
-        policy,
-        tokenizer,
-        outputDir,
-        datasetBase,
-        listeners,
-        stop,
-        loader,
-        DataParallel.single());
-  }
-
-  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
@@ -305,31 +283,8 @@ public final class GrpoTraining {
 
   /**
    * Runs GRPO/GSPO on {@code lora}'s adapters (frozen base, reference = adapters disabled); the
-   * run's checkpoints and final output are PEFT adapter folders.
+   * run's checkpoints and final output are PEFT adapter folders. Parameters as above.
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      LoraModel lora,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader)
-      throws IOException {
-    return run(
-        recipe,
-        lora,
-        tokenizer,
-        outputDir,
-        datasetBase,
-        listeners,
-        stop,
-        loader,
-        DataParallel.single());
-  }
-
-  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
   public static TrainResult run(
       TrainingRecipe recipe,
       LoraModel lora,

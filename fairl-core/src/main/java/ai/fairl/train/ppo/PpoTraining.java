@@ -86,30 +86,11 @@ public final class PpoTraining {
             });
   }
 
-  /** Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says. */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader)
-      throws IOException {
-    return run(
-        recipe,
-        policy,
-        tokenizer,
-        outputDir,
-        datasetBase,
-        listeners,
-        stop,
-        loader,
-        DataParallel.single());
-  }
-
-  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
+  /**
+   * Runs PPO on {@code policy} (all weights and a fresh value head) as the recipe says.
+   *
+   * @param dp this process's place in a data-parallel job ({@link DataParallel#single()} alone)
+   */
   public static TrainResult run(
       TrainingRecipe recipe,
       TransformerModel policy,
@@ -135,29 +116,6 @@ public final class PpoTraining {
    * base with the adapters disabled); checkpoints and the final output are PEFT adapter folders
    * plus {@code value_head.safetensors}.
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      LoraModel lora,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader)
-      throws IOException {
-    return run(
-        recipe,
-        lora,
-        tokenizer,
-        outputDir,
-        datasetBase,
-        listeners,
-        stop,
-        loader,
-        DataParallel.single());
-  }
-
-  /** As above, as this process's rank of a data-parallel job ({@code dp}). */
   public static TrainResult run(
       TrainingRecipe recipe,
       LoraModel lora,

@@ -15,6 +15,7 @@ import ai.fairl.model.TransformerModel;
 import ai.fairl.model.lora.LoraModel;
 import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.reward.RewardRegistry;
+import ai.fairl.train.DataParallel;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainResult;
 import com.google.gson.JsonObject;
@@ -171,7 +172,8 @@ class GrpoLoraTest {
                       Path.of("."),
                       List.of(),
                       new StopSignal(),
-                      null));
+                      null,
+                      DataParallel.single()));
       assertTrue(e.getMessage().contains("pass its LoraModel"), e.getMessage());
       assertTrue(lora.parameters().size() > 0);
     }

@@ -12,6 +12,7 @@ import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
 import ai.fairl.recipe.Recipes;
 import ai.fairl.recipe.TrainingRecipe;
+import ai.fairl.train.DataParallel;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainResult;
 import ai.fairl.train.ppo.PpoTraining;
@@ -103,9 +104,26 @@ class ShippedRlRecipesTest {
                 1)) {
       TrainResult r =
           recipe.training().algorithm().equals("ppo")
-              ? PpoTraining.run(recipe, model, tok, out, root(), List.of(), new StopSignal(), null)
+              ? PpoTraining.run(
+                  recipe,
+                  model,
+                  tok,
+                  out,
+                  root(),
+                  List.of(),
+                  new StopSignal(),
+                  null,
+                  DataParallel.single())
               : GrpoTraining.run(
-                  recipe, model, tok, out, root(), List.of(), new StopSignal(), null);
+                  recipe,
+                  model,
+                  tok,
+                  out,
+                  root(),
+                  List.of(),
+                  new StopSignal(),
+                  null,
+                  DataParallel.single());
       assertEquals(2, r.step());
       assertEquals(2, r.history().size());
       assertTrue(r.history().get(1).containsKey("reward"), r.history().get(1).toString());
