@@ -83,7 +83,18 @@ done
 echo "dist: launchers, native sources, recipes, docs"
 [[ -d bin ]] || { echo "dist: bin/ launchers missing" >&2; exit 2; }
 cp -r bin "$STAGE/"
-for d in fairl-native recipes configs notebooks docs; do [[ -d "$d" ]] && cp -r "$d" "$STAGE/"; done
+# Only what the project ships: in a git checkout the tracked files (not the run outputs that tests
+# and notebooks leave there, e.g. notebooks/outputs/), else the folders as they are.
+for d in fairl-native recipes configs notebooks docs; do
+  [[ -d "$d" ]] || continue
+  if git ls-files --error-unmatch "$d" >/dev/null 2>&1; then
+    git ls-files -z "$d" | while IFS= read -r -d '' f; do
+      mkdir -p "$STAGE/$(dirname "$f")" && cp -p "$f" "$STAGE/$f"
+    done
+  else
+    cp -r "$d" "$STAGE/"
+  fi
+done
 cp README.md LICENSE NOTICE "$STAGE/"
 rm -rf "$STAGE/fairl-native/build"
 echo "$VERSION $(git rev-parse --short HEAD 2>/dev/null || echo unknown)" > "$STAGE/VERSION"
