@@ -80,13 +80,14 @@ final class AdamW implements AutoCloseable {
    * 1e-6).
    */
   double clipGradients(double maxNorm) {
-    double sq = 0;
     try (NDScope scope = new NDScope()) {
+      // summed on the device in float64, read back once (not one host sync per parameter)
+      NDArray total = null;
       for (NDArray p : params.values()) {
-        NDArray g = p.getGradient();
-        sq += g.square().sum().getFloat();
+        NDArray s = p.getGradient().square().sum().toType(DataType.FLOAT64, false);
+        total = total == null ? s : total.add(s);
       }
-      double norm = Math.sqrt(sq);
+      double norm = Math.sqrt(total.getDouble());
       if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
         float coef = (float) (maxNorm / (norm + 1e-6));
         for (NDArray p : params.values()) {

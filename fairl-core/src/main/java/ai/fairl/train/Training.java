@@ -321,42 +321,22 @@ public final class Training {
       }
       Path datasetBase = Path.of("").toAbsolutePath();
       ClassLoader loader = Thread.currentThread().getContextClassLoader();
-      TrainResult result =
-          algo.equals("ppo") && lora != null
-              ? PpoTraining.run(
-                  recipe, lora, loaded.tokenizer(), out, datasetBase, listeners, stop, loader, dp)
-              : algo.equals("ppo")
-                  ? PpoTraining.run(
-                      recipe,
-                      loaded.model(),
-                      loaded.tokenizer(),
-                      out,
-                      datasetBase,
-                      listeners,
-                      stop,
-                      loader,
-                      dp)
-                  : lora != null
-                      ? GrpoTraining.run(
-                          recipe,
-                          lora,
-                          loaded.tokenizer(),
-                          out,
-                          datasetBase,
-                          listeners,
-                          stop,
-                          loader,
-                          dp)
-                      : GrpoTraining.run(
-                          recipe,
-                          loaded.model(),
-                          loaded.tokenizer(),
-                          out,
-                          datasetBase,
-                          listeners,
-                          stop,
-                          loader,
-                          dp);
+      Tokenizer tok = loaded.tokenizer();
+      TransformerModel policy = loaded.model();
+      TrainResult result;
+      if (algo.equals("ppo")) {
+        result =
+            lora != null
+                ? PpoTraining.run(recipe, lora, tok, out, datasetBase, listeners, stop, loader, dp)
+                : PpoTraining.run(
+                    recipe, policy, tok, out, datasetBase, listeners, stop, loader, dp);
+      } else {
+        result =
+            lora != null
+                ? GrpoTraining.run(recipe, lora, tok, out, datasetBase, listeners, stop, loader, dp)
+                : GrpoTraining.run(
+                    recipe, policy, tok, out, datasetBase, listeners, stop, loader, dp);
+      }
       if (loaded.tokenizer() != null && result.reason().equals("completed") && dp.isMain()) {
         loaded.tokenizer().save(out);
       }
