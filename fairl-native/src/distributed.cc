@@ -10,6 +10,22 @@
 // reduce_scatter on Gloo, which has none in PyTorch 1.13/2.x, is an all_reduce followed by taking
 // this rank's chunk (same result, N times the traffic); barrier is a one-element all_reduce on the
 // group's device, which works the same on NCCL (whose barrier guesses a device) and Gloo.
+//
+// Overlap (GradReducer): DDP's scheme without DDP's Reducer class (whose constructor and hook
+// plumbing differ between PyTorch 1.13 and 2.x): a post hook on each parameter's AccumulateGrad node
+// copies its gradient into its bucket's flat buffer once the backward has accumulated it; a bucket
+// whose gradients are all in is all-reduced asynchronously at once (buckets launch in plan order on
+// every rank, as DDP's do), while the backward goes on. finish() launches what never became ready
+// (a parameter without a gradient counts as zeros), waits, and copies the sums back. A parameter whose
+// hook fires again after its bucket left (tied weights seen in two checkpointed backward passes) marks
+// the bucket dirty: it is reduced again, synchronously, from the final local gradients.
+//
+// Sharding helpers (FullySharded in Java): set_data swaps a parameter's storage in place (a
+// gathered full tensor or an empty one) without touching its autograd identity, as FSDP does;
+// setGrad/gradDefined manage .grad of parameters and of shards.
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
 
@@ -21,9 +37,12 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "common.h"
 
@@ -213,6 +232,13 @@ PG_FN(jlong, allGather)(JNIEnv* env, jclass, jlong h, jlong t) {
   c10::InferenceMode guard(false);
   at::NoGradGuard noGrad;
   at::Tensor in = T(t).contiguous();
+  if (g.nccl && in.dim() > 0) {  // one flat output, no per-rank copies
+    std::vector<int64_t> shape = in.sizes().vec();
+    shape[0] *= g.size;
+    at::Tensor out = at::empty(shape, in.options());
+    wait(g.pg->_allgather_base(out, in));
+    return H(out);
+  }
   std::vector<at::Tensor> inputs{in};
   std::vector<std::vector<at::Tensor>> outputs(1);
   for (int r = 0; r < g.size; ++r) outputs[0].push_back(at::empty_like(in));
@@ -236,14 +262,12 @@ PG_FN(jlong, reduceScatter)(JNIEnv* env, jclass, jlong h, jlong t, jint op) {
   }
   int64_t n = in.size(0) / g.size;
   if (g.nccl) {
-    std::vector<at::Tensor> outputs{at::empty_like(in.narrow(0, 0, n))};
-    std::vector<std::vector<at::Tensor>> inputs(1);
-    for (int r = 0; r < g.size; ++r) inputs[0].push_back(in.narrow(0, r * n, n).contiguous());
+    at::Tensor out = at::empty_like(in.narrow(0, 0, n));
     c10d::ReduceScatterOptions opts;
     opts.reduceOp = c10d::ReduceOp(op == 2 ? c10d::ReduceOp::MAX : c10d::ReduceOp::SUM);
-    wait(g.pg->reduce_scatter(outputs, inputs, opts));
-    if (op == 1) outputs[0].div_(g.size);
-    return H(outputs[0]);
+    wait(g.pg->_reduce_scatter_base(out, in, opts));
+    if (op == 1) out.div_(g.size);
+    return H(out);
   }
   at::Tensor buffer = in.clone();
   allReduceInPlace(g, buffer, op);
@@ -258,4 +282,261 @@ PG_FN(void, barrier)(JNIEnv* env, jclass, jlong h) {
   allReduceInPlace(g, one, 0);
   if (g.nccl) one.item<float>();  // the host waits too
   FAIRL_CATCH_VOID
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient all-reduce overlapped with the backward pass.
+
+namespace {
+
+struct GradReducer;
+
+struct ReadyHook : torch::autograd::FunctionPostHook {
+  GradReducer* reducer;
+  size_t index;
+  ReadyHook(GradReducer* r, size_t i) : reducer(r), index(i) {}
+  torch::autograd::variable_list operator()(const torch::autograd::variable_list& outputs,
+                                            const torch::autograd::variable_list&) override;
+};
+
+struct GradReducer {
+  struct Bucket {
+    std::vector<size_t> members;
+    std::vector<int64_t> offsets;
+    int64_t numel = 0;
+    at::Tensor buffer;  // (numel,) flat, the members' gradients in order
+    size_t pending = 0;
+    bool launched = false;
+    bool dirty = false;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  Group* group;
+  std::vector<at::Tensor> params;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators;
+  std::vector<size_t> bucketOf;
+  std::vector<size_t> slotOf;
+  std::vector<char> ready;
+  std::vector<Bucket> buckets;
+  size_t nextLaunch = 0;
+  bool armed = false;
+  long launchedInBackward = 0;  // statistics: buckets that left while the backward still ran
+  std::mutex mu;
+
+  at::Tensor slice(size_t i) {
+    Bucket& b = buckets[bucketOf[i]];
+    return b.buffer.narrow(0, b.offsets[slotOf[i]], params[i].numel());
+  }
+
+  void copyIn(size_t i) {
+    at::Tensor grad = params[i].grad();
+    at::Tensor dst = slice(i);
+    if (grad.defined()) {
+      dst.copy_(grad.reshape({-1}));
+    } else {
+      dst.zero_();
+    }
+  }
+
+  void launch(Bucket& b) {
+    std::vector<at::Tensor> ts{b.buffer};
+    c10d::AllreduceOptions opts;
+    opts.reduceOp = c10d::ReduceOp(c10d::ReduceOp::SUM);
+    b.work = group->pg->allreduce(ts, opts);
+    b.launched = true;
+  }
+
+  void launchReady(bool inBackward) {
+    while (nextLaunch < buckets.size() && buckets[nextLaunch].pending == 0) {
+      launch(buckets[nextLaunch]);
+      if (inBackward) launchedInBackward++;
+      nextLaunch++;
+    }
+  }
+
+  void onReady(size_t i) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!armed) return;
+    c10::InferenceMode off(false);
+    at::NoGradGuard noGrad;
+    Bucket& b = buckets[bucketOf[i]];
+    if (b.launched) {
+      b.dirty = true;  // more gradient arrived after the bucket left
+      return;
+    }
+    copyIn(i);  // again if it fired before: the accumulated gradient is the latest
+    if (!ready[i]) {
+      ready[i] = 1;
+      b.pending--;
+      launchReady(true);
+    }
+  }
+
+  // Completes the step's reduction; copyBack false only waits (a skipped step).
+  void finish(bool copyBack) {
+    std::lock_guard<std::mutex> lock(mu);
+    c10::InferenceMode off(false);
+    at::NoGradGuard noGrad;
+    for (size_t k = nextLaunch; k < buckets.size(); ++k) {
+      Bucket& b = buckets[k];
+      for (size_t i : b.members) {
+        if (!ready[i]) copyIn(i);
+      }
+      launch(b);
+    }
+    nextLaunch = buckets.size();
+    for (Bucket& b : buckets) {
+      wait(b.work);
+      b.work.reset();
+      if (b.dirty) {
+        for (size_t i : b.members) copyIn(i);
+        launch(b);
+        wait(b.work);
+        b.work.reset();
+      }
+      if (copyBack) {
+        for (size_t i : b.members) {
+          at::Tensor& p = params[i];
+          if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+          p.mutable_grad().copy_(slice(i).view(p.grad().sizes()));
+        }
+      }
+      b.pending = b.members.size();
+      b.launched = false;
+      b.dirty = false;
+    }
+    std::fill(ready.begin(), ready.end(), 0);
+    nextLaunch = 0;
+    armed = false;
+  }
+
+  ~GradReducer() {
+    for (size_t i = 0; i < accumulators.size(); ++i) {
+      auto& hooks = accumulators[i]->post_hooks();
+      hooks.erase(std::remove_if(hooks.begin(), hooks.end(),
+                                 [this](const std::unique_ptr<torch::autograd::FunctionPostHook>& h) {
+                                   auto* r = dynamic_cast<ReadyHook*>(h.get());
+                                   return r != nullptr && r->reducer == this;
+                                 }),
+                  hooks.end());
+    }
+  }
+};
+
+torch::autograd::variable_list ReadyHook::operator()(const torch::autograd::variable_list& outputs,
+                                                     const torch::autograd::variable_list&) {
+  reducer->onReady(index);
+  return outputs;
+}
+
+GradReducer& GR(jlong h) { return *reinterpret_cast<GradReducer*>(h); }
+
+}  // namespace
+
+// params: parameter handles; bucketSizes: how many consecutive entries of params form each bucket
+// (in launch order). Registers one hook per parameter; destroy removes them.
+PG_FN(jlong, reducerCreate)(JNIEnv* env, jclass, jlong h, jlongArray handles, jintArray jsizes) {
+  FAIRL_TRY(pg_reducerCreate)
+  auto ps = tensors(env, handles);
+  jsize nb = env->GetArrayLength(jsizes);
+  std::vector<jint> sizes(static_cast<size_t>(nb));
+  env->GetIntArrayRegion(jsizes, 0, nb, sizes.data());
+  auto r = std::make_unique<GradReducer>();
+  r->group = &G(h);
+  r->params = ps;
+  r->bucketOf.resize(ps.size());
+  r->slotOf.resize(ps.size());
+  r->ready.assign(ps.size(), 0);
+  size_t next = 0;
+  for (jint n : sizes) {
+    GradReducer::Bucket b;
+    for (jint k = 0; k < n; ++k, ++next) {
+      if (next >= ps.size()) throw std::invalid_argument("bucket sizes exceed the parameters");
+      const at::Tensor& p = ps[next];
+      if (!p.requires_grad() || !p.is_leaf()) {
+        throw std::invalid_argument("parameter " + std::to_string(next) +
+                                    " is not a leaf that requires a gradient");
+      }
+      if (!b.members.empty() && p.scalar_type() != ps[b.members[0]].scalar_type()) {
+        throw std::invalid_argument("a gradient bucket mixes data types");
+      }
+      r->bucketOf[next] = r->buckets.size();
+      r->slotOf[next] = b.members.size();
+      b.offsets.push_back(b.numel);
+      b.members.push_back(next);
+      b.numel += p.numel();
+    }
+    b.pending = b.members.size();
+    c10::InferenceMode off(false);
+    b.buffer = at::empty({b.numel}, ps[b.members[0]].options().requires_grad(false));
+    r->buckets.push_back(std::move(b));
+  }
+  if (next != ps.size()) throw std::invalid_argument("bucket sizes do not cover the parameters");
+  for (size_t i = 0; i < ps.size(); ++i) {
+    auto acc = torch::autograd::impl::grad_accumulator(ps[i]);
+    acc->add_post_hook(std::make_unique<ReadyHook>(r.get(), i));
+    r->accumulators.push_back(acc);
+  }
+  return reinterpret_cast<jlong>(r.release());
+  FAIRL_CATCH(0)
+}
+
+// The next backward is the step's last: its hooks reduce buckets as they fill.
+PG_FN(void, reducerArm)(JNIEnv* env, jclass, jlong r) {
+  FAIRL_TRY(pg_reducerArm)
+  std::lock_guard<std::mutex> lock(GR(r).mu);
+  GR(r).armed = true;
+  FAIRL_CATCH_VOID
+}
+
+// Waits for every bucket (launching those still pending) and, when copyBack, writes the sums into
+// the gradients. Returns how many buckets had left during the backward (since creation).
+PG_FN(jlong, reducerFinish)(JNIEnv* env, jclass, jlong r, jboolean copyBack) {
+  FAIRL_TRY(pg_reducerFinish)
+  GR(r).finish(copyBack);
+  return GR(r).launchedInBackward;
+  FAIRL_CATCH(0)
+}
+
+PG_FN(void, reducerDestroy)(JNIEnv* env, jclass, jlong r) {
+  FAIRL_TRY(pg_reducerDestroy)
+  delete reinterpret_cast<GradReducer*>(r);
+  FAIRL_CATCH_VOID
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharding helpers.
+
+// param's data becomes data's (same dtype and device; any shape), autograd identity kept.
+PG_FN(void, setData)(JNIEnv* env, jclass, jlong param, jlong data) {
+  FAIRL_TRY(pg_setData)
+  c10::InferenceMode off(false);
+  T(param).set_data(T(data));
+  FAIRL_CATCH_VOID
+}
+
+// param's data becomes an empty (0,) tensor: its storage is freed once nothing else holds it.
+PG_FN(void, releaseData)(JNIEnv* env, jclass, jlong param) {
+  FAIRL_TRY(pg_releaseData)
+  c10::InferenceMode off(false);
+  at::Tensor& p = T(param);
+  p.set_data(at::empty({0}, p.options().requires_grad(false)));
+  FAIRL_CATCH_VOID
+}
+
+// t.grad = g (0: undefined).
+PG_FN(void, setGrad)(JNIEnv* env, jclass, jlong t, jlong g) {
+  FAIRL_TRY(pg_setGrad)
+  c10::InferenceMode off(false);
+  if (g == 0) {
+    T(t).mutable_grad().reset();
+  } else {
+    T(t).mutable_grad() = T(g);
+  }
+  FAIRL_CATCH_VOID
+}
+
+PG_FN(jboolean, gradDefined)(JNIEnv* env, jclass, jlong t) {
+  FAIRL_TRY(pg_gradDefined)
+  return T(t).grad().defined() ? JNI_TRUE : JNI_FALSE;
+  FAIRL_CATCH(JNI_FALSE)
 }

@@ -3,8 +3,9 @@
  * Gloo (CPU) collectives, through fairl-native (src/distributed.cc). No transport of our own.
  *
  * Simplified: one tensor per call (buckets are flattened into one buffer by allReduceCoalesced);
- * every call waits for its work, so communication does not overlap with computation; AVG is a
- * SUM divided by the world size; on Gloo reduceScatter is an all-reduce plus a slice.
+ * every call except the {@link GradientReducer}'s waits for its work; AVG is a SUM divided by the
+ * world size; on Gloo reduceScatter is an all-reduce plus a slice. The reducer overlaps gradient
+ * all-reduces with the backward pass (hooks on the parameters' gradient accumulators, in C++).
  */
 package ai.fairl.engine;
 
@@ -168,6 +169,107 @@ public final class ProcessGroup implements AutoCloseable {
   /** Returns once every rank has called it. */
   public void barrier() {
     ProcessGroupNatives.barrier(open());
+  }
+
+  /**
+   * Hooks the parameters' gradient accumulators so that, once {@link GradientReducer#arm armed},
+   * each bucket is all-reduced (summed) asynchronously as soon as the backward has produced all of
+   * its gradients. Every rank must create it with the same parameters and buckets.
+   *
+   * @param buckets parameters per bucket, in launch order (the order backward finishes them)
+   */
+  public GradientReducer gradientReducer(List<List<NDArray>> buckets) {
+    List<Long> hs = new java.util.ArrayList<>();
+    int[] sizes = new int[buckets.size()];
+    for (int b = 0; b < buckets.size(); b++) {
+      if (buckets.get(b).isEmpty()) {
+        throw new IllegalArgumentException("gradient bucket " + b + " is empty");
+      }
+      sizes[b] = buckets.get(b).size();
+      buckets.get(b).forEach(t -> hs.add(h(t)));
+    }
+    long r =
+        ProcessGroupNatives.reducerCreate(
+            open(), hs.stream().mapToLong(Long::longValue).toArray(), sizes);
+    return new GradientReducer(r);
+  }
+
+  /** Overlapped gradient sums of one set of parameters (see {@link #gradientReducer}). */
+  public final class GradientReducer implements AutoCloseable {
+    private long handle;
+    private boolean armed;
+
+    private GradientReducer(long handle) {
+      this.handle = handle;
+    }
+
+    /** The next backward pass is the step's last: buckets are reduced as they fill. */
+    public void arm() {
+      ProcessGroupNatives.reducerArm(live());
+      armed = true;
+    }
+
+    /** Whether {@link #arm} was called since the last {@link #finish}. */
+    public boolean armed() {
+      return armed;
+    }
+
+    /**
+     * Launches the buckets that never filled (a parameter without a gradient counts as zeros),
+     * waits for all and, when {@code copyBack}, writes the sums into the gradients (a parameter
+     * without one gets one). Returns how many bucket reductions have started while a backward pass
+     * was still running, since creation.
+     */
+    public long finish(boolean copyBack) {
+      armed = false;
+      return ProcessGroupNatives.reducerFinish(live(), copyBack);
+    }
+
+    @Override
+    public void close() {
+      if (handle != 0) {
+        ProcessGroupNatives.reducerDestroy(handle);
+        handle = 0;
+      }
+    }
+
+    private long live() {
+      open();
+      if (handle == 0) {
+        throw new IllegalStateException("the gradient reducer is closed");
+      }
+      return handle;
+    }
+  }
+
+  /**
+   * Makes {@code param} hold {@code data}'s values and shape (same dtype and device) without
+   * changing its identity for autograd (torch's {@code param.data = data}).
+   */
+  public static void setData(NDArray param, NDArray data) {
+    if (param.getDataType() != data.getDataType()) {
+      throw new IllegalArgumentException(
+          "setData needs the same dtype, got "
+              + param.getDataType()
+              + " and "
+              + data.getDataType());
+    }
+    ProcessGroupNatives.setData(h(param), h(data));
+  }
+
+  /** Frees {@code param}'s storage: it becomes an empty (0,) tensor until {@link #setData}. */
+  public static void releaseData(NDArray param) {
+    ProcessGroupNatives.releaseData(h(param));
+  }
+
+  /** Sets {@code t}'s gradient to {@code grad} (shared, not copied), or clears it for null. */
+  public static void setGradient(NDArray t, NDArray grad) {
+    ProcessGroupNatives.setGrad(h(t), grad == null ? 0 : h(grad));
+  }
+
+  /** Whether {@code t} has a gradient tensor now (DJL's hasGradient says requires-grad). */
+  public static boolean gradientDefined(NDArray t) {
+    return ProcessGroupNatives.gradDefined(h(t));
   }
 
   @Override

@@ -36,4 +36,23 @@ final class ProcessGroupNatives {
   static native long reduceScatter(long group, long tensor, int op);
 
   static native void barrier(long group);
+
+  /** Hooks every parameter's gradient accumulator; bucketSizes splits params into buckets. */
+  static native long reducerCreate(long group, long[] params, int[] bucketSizes);
+
+  static native void reducerArm(long reducer);
+
+  /** Returns how many buckets were launched while a backward ran, since creation. */
+  static native long reducerFinish(long reducer, boolean copyBack);
+
+  static native void reducerDestroy(long reducer);
+
+  static native void setData(long param, long data);
+
+  static native void releaseData(long param);
+
+  /** grad 0 makes the gradient undefined. */
+  static native void setGrad(long tensor, long grad);
+
+  static native boolean gradDefined(long tensor);
 }

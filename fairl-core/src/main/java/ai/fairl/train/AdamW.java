@@ -80,6 +80,14 @@ final class AdamW implements AutoCloseable {
    * 1e-6).
    */
   double clipGradients(double maxNorm) {
+    return clipGradients(maxNorm, x -> x);
+  }
+
+  /**
+   * As {@link #clipGradients(double)} where the parameters are this rank's shards: {@code
+   * globalSquared} turns the local squared norm into the whole model's (a sum over ranks).
+   */
+  double clipGradients(double maxNorm, java.util.function.DoubleUnaryOperator globalSquared) {
     try (NDScope scope = new NDScope()) {
       // summed on the device in float64, read back once (not one host sync per parameter)
       NDArray total = null;
@@ -87,7 +95,7 @@ final class AdamW implements AutoCloseable {
         NDArray s = p.getGradient().square().sum().toType(DataType.FLOAT64, false);
         total = total == null ? s : total.add(s);
       }
-      double norm = Math.sqrt(total.getDouble());
+      double norm = Math.sqrt(globalSquared.applyAsDouble(total.getDouble()));
       if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
         float coef = (float) (maxNorm / (norm + 1e-6));
         for (NDArray p : params.values()) {
@@ -143,6 +151,21 @@ final class AdamW implements AutoCloseable {
         p.getGradient().subi(p.getGradient());
       }
     }
+  }
+
+  /** First moments by parameter name (sharded checkpoints read and write them). */
+  Map<String, NDArray> expAvg() {
+    return expAvg;
+  }
+
+  /** Second moments by parameter name. */
+  Map<String, NDArray> expAvgSq() {
+    return expAvgSq;
+  }
+
+  /** The step count bias correction uses (after loading state from elsewhere). */
+  void setSteps(long stepsTaken) {
+    steps = stepsTaken;
   }
 
   static boolean decays(String name) {

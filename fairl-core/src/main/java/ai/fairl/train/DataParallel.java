@@ -39,6 +39,55 @@ public interface DataParallel extends AutoCloseable {
   /** Returns once every rank has reached it. */
   void barrier();
 
+  /**
+   * Called before the step's last backward pass (the last micro-batch's): an overlapping
+   * implementation starts reducing gradients while that backward runs.
+   */
+  default void beforeFinalBackward(Map<String, NDArray> params) {}
+
+  /** The step is skipped (a non-finite loss somewhere): completes pending communication. */
+  default void abandonGradients(Map<String, NDArray> params) {}
+
+  /**
+   * What the optimizer updates: the parameters themselves, or this rank's shards of them (fully
+   * sharded), made from the parameters' current values. Called once, before {@link
+   * #broadcastParameters}.
+   */
+  default Map<String, NDArray> optimizerParameters(Map<String, NDArray> params) {
+    return params;
+  }
+
+  /**
+   * Whether every rank must run every forward and backward of a step even after a non-finite loss
+   * (collectives inside them), instead of stopping at the bad micro-batch.
+   */
+  default boolean lockstep() {
+    return false;
+  }
+
+  /** Called at the start of every optimizer step, before the first forward. */
+  default void beforeStep() {}
+
+  /** Called after the optimizer step and zeroing the gradients (also after a skipped step). */
+  default void afterOptimizerStep() {}
+
+  /**
+   * The squared gradient norm of the whole model, given this rank's part: the value itself when
+   * every rank holds all (summed) gradients, the sum over ranks when they are sharded.
+   */
+  default double globalSquaredNorm(double localSquared) {
+    return localSquared;
+  }
+
+  /**
+   * Makes every parameter hold its full value on every rank (evaluation, saving); a no-op unless
+   * sharded. Every rank must call it.
+   */
+  default void gatherParameters() {}
+
+  /** Undoes {@link #gatherParameters} (every rank). */
+  default void releaseParameters() {}
+
   @Override
   void close();
 
@@ -54,7 +103,25 @@ public interface DataParallel extends AutoCloseable {
    * @param device the device the parameters live on (CPU for Gloo, the rank's GPU for NCCL)
    */
   static DataParallel over(ProcessGroup group, Device device, long bucketCapBytes) {
-    return new ReplicatedGradients(group, device, bucketCapBytes);
+    return over(group, device, bucketCapBytes, true);
+  }
+
+  /**
+   * As {@link #over(ProcessGroup, Device, long)}; {@code overlap} false reduces all buckets after
+   * the backward pass instead of during it (the reference for tests and benchmarks).
+   */
+  static DataParallel over(
+      ProcessGroup group, Device device, long bucketCapBytes, boolean overlap) {
+    return new ReplicatedGradients(group, device, bucketCapBytes, overlap);
+  }
+
+  /**
+   * Fully sharded data parallelism (ZeRO stage 3 semantics, {@link FullySharded}): trainable
+   * parameters, their gradients and the optimizer state are split across the ranks; models must be
+   * {@link FullySharded#install installed}. Closing it closes the group.
+   */
+  static FullySharded fullySharded(ProcessGroup group, Device device) {
+    return new FullySharded(group, device);
   }
 
   /** The single-process case. */

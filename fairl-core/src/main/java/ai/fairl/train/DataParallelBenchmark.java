@@ -29,11 +29,17 @@ import java.util.Random;
  *
  * <pre>
  * java -cp ... ai.fairl.train.DataParallelBenchmark [steps=20] [batch=8] [seq=512] [accum=1]
- *     [hidden=1024] [layers=8] [vocab=32000]
+ *     [hidden=1024] [layers=8] [vocab=32000] [model=Llama-3.2-1B] [mode=overlap|sync|zero3]
+ *     [bf16=0|1] [ckpt=0|1]
  * </pre>
  *
- * <p>Simplified: fp32 weights and compute (the trainer's GPU path today); heads fixed at 4 by
- * TransformerConfig.tiny.
+ * <p>{@code model} names a real architecture ({@link TransformerConfig#named}; random weights)
+ * instead of the tiny shape of {@code hidden}/{@code layers}/{@code vocab}; {@code mode}: data
+ * parallel with the all-reduce overlapped with the backward (default), after it ({@code sync}), or
+ * fully sharded ({@code zero3}, which implies per-layer checkpointing); {@code bf16=1} computes in
+ * bf16 with fp32 master weights; {@code ckpt=1} recomputes layers in the backward. Rank 0 also
+ * prints the CUDA caching allocator's peak and, sharded, the bytes of its parameter, gradient and
+ * optimizer shards against the unsharded total.
  */
 public final class DataParallelBenchmark {
   private DataParallelBenchmark() {}
@@ -46,6 +52,18 @@ public final class DataParallelBenchmark {
     int hidden = arg(args, "hidden", 1024);
     int layers = arg(args, "layers", 8);
     int vocab = arg(args, "vocab", 32000);
+    String model = sarg(args, "model", "");
+    String mode = sarg(args, "mode", "overlap");
+    boolean bf16 = arg(args, "bf16", 0) == 1;
+    boolean ckpt = arg(args, "ckpt", 0) == 1;
+    if (!List.of("overlap", "sync", "zero3").contains(mode)) {
+      throw new IllegalArgumentException("mode must be overlap, sync or zero3, got " + mode);
+    }
+    TransformerConfig config =
+        model.isEmpty()
+            ? TransformerConfig.tiny("llama", vocab, hidden, layers)
+            : TransformerConfig.named(model);
+    vocab = config.vocabSize();
     WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
     Device device =
         Engine.getInstance().getGpuCount() > 0 ? Training.rankDevice(world) : Device.cpu();
@@ -79,15 +97,21 @@ public final class DataParallelBenchmark {
                 metrics.get("grad_norm"));
           }
         };
-    try (DataParallel dp =
-            Training.dataParallel(world, device, BucketPlan.DEFAULT_CAP_BYTES, console);
+    try (DataParallel dp = dataParallel(world, device, mode, console);
         NDManager root = NDManager.newBaseManager(device);
-        TransformerModel m =
-            TransformerModel.create(
-                TransformerConfig.tiny("llama", vocab, hidden, layers),
-                root,
-                DataType.FLOAT32,
-                1)) {
+        TransformerModel m = TransformerModel.create(config, root, DataType.FLOAT32, 1)) {
+      if (bf16) {
+        m.setComputeType(DataType.BFLOAT16);
+      }
+      if (ckpt) {
+        GradientCheckpointing.enable(m);
+      }
+      if (dp instanceof FullySharded fs) {
+        fs.install(m);
+      }
+      if (device.isGpu()) {
+        ai.fairl.engine.FusedOps.get().resetPeakMemory(device.getDeviceId());
+      }
       Trainable trainable = new FullFineTune(m, null);
       LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
       ListSource<TokenizedExample, TokenBatch> src =
@@ -102,21 +126,61 @@ public final class DataParallelBenchmark {
               .saveSteps(0)
               .build();
       long params = trainable.parameters().values().stream().mapToLong(a -> a.size()).sum();
-      new TrainLoop(c, List.of(timer), null, dp)
+      TrainListener memory =
+          new TrainListener() {
+            @Override
+            public void onStep(int step, double epoch, Map<String, Double> metrics) {
+              if (step == 2 || step == steps) {
+                String shardInfo =
+                    dp instanceof FullySharded fs
+                        ? String.format(
+                            Locale.ROOT,
+                            " sharded_state_bytes=%d unsharded_state_bytes=%d",
+                            fs.shardBytes(),
+                            fs.unshardedBytes())
+                        : "";
+                String cuda =
+                    device.isGpu()
+                        ? ai.fairl.engine.FusedOps.get()
+                            .cudaMemory(device.getDeviceId())
+                            .map(
+                                mem ->
+                                    String.format(
+                                        Locale.ROOT,
+                                        " cuda_allocated=%d cuda_peak_allocated=%d",
+                                        mem.allocated(),
+                                        mem.peakAllocated()))
+                            .orElse(" cuda=n/a")
+                        : "";
+                console.printf(
+                    Locale.ROOT, "MEMORY rank=%d step=%d%s%s%n", dp.rank(), step, shardInfo, cuda);
+              }
+            }
+          };
+      List<TrainListener> ls = dp.isMain() ? List.of(timer, memory) : List.of();
+      new TrainLoop(c, ls, null, dp)
           .run(new TrainTask<>(new SftObjective(f), trainable, src, null));
+      if (!dp.isMain()) {
+        memory.onStep(steps, 0, Map.of()); // every rank's memory, printed to its own log
+      }
       if (dp.isMain() && steps > 3) {
         double seconds = (stepNanos[steps] - stepNanos[2]) / 1e9;
         double tokens = stepTokens[steps] - stepTokens[2];
         console.printf(
             Locale.ROOT,
-            "RESULT dp-bench world=%d device=%s params=%d hidden=%d layers=%d vocab=%d"
+            "RESULT dp-bench world=%d device=%s mode=%s model=%s bf16=%b ckpt=%b params=%d"
+                + " hidden=%d layers=%d vocab=%d"
                 + " batch=%d seq=%d accum=%d global_batch=%d steps=%d: %.0f tokens/s over"
                 + " steps 3..%d%n",
             dp.worldSize(),
             device,
+            mode,
+            model.isEmpty() ? "tiny" : model,
+            bf16,
+            ckpt || mode.equals("zero3"),
             params,
-            hidden,
-            layers,
+            config.hiddenSize(),
+            config.numLayers(),
             vocab,
             batch,
             seq,
@@ -129,6 +193,30 @@ public final class DataParallelBenchmark {
     } finally {
       Checkpoints.deleteTree(out);
     }
+  }
+
+  private static DataParallel dataParallel(
+      WorldEnv world, Device device, String mode, PrintStream console) {
+    if (world.worldSize() == 1) {
+      return DataParallel.single();
+    }
+    if (mode.equals("sync")) {
+      DataParallel dp =
+          Training.dataParallel(world, device, BucketPlan.DEFAULT_CAP_BYTES, false, console);
+      ReplicatedGradients r = (ReplicatedGradients) dp;
+      return r.withoutOverlap();
+    }
+    return Training.dataParallel(
+        world, device, BucketPlan.DEFAULT_CAP_BYTES, mode.equals("zero3"), console);
+  }
+
+  private static String sarg(String[] args, String name, String def) {
+    for (String a : args) {
+      if (a.startsWith(name + "=")) {
+        return a.substring(name.length() + 1);
+      }
+    }
+    return def;
   }
 
   private static int arg(String[] args, String name, int def) {

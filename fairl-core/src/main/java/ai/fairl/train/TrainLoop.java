@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * backward so that each rank divides by the global count, gradients are summed over the ranks after
  * the last backward (in buckets), and rank 0's parameters are broadcast at the start; every rank
  * then clips and updates identically. Only rank 0 evaluates, notifies listeners (console, metrics,
- * charts, W&amp;B) and writes checkpoints and the final model.
+ * charts, W&amp;B) and writes checkpoints and the final model. Under full sharding ({@link
+ * FullySharded}) the optimizer updates this rank's shards, every rank gathers the parameters (and
+ * the optimizer state) for evaluation and checkpoints, and rank 0 writes them as one process would.
  *
  * <p>Simplified: one device per process; the learning rate logged for a step is the one that step
  * used (HF logs the next step's).
@@ -105,9 +107,10 @@ public final class TrainLoop {
     long microSeen = 0;
     long tokensSeen = 0;
     Path lastCheckpoint = null;
+    FullySharded sharded = dp instanceof FullySharded f ? f : null;
     try (AdamW opt =
         new AdamW(
-            params,
+            dp.optimizerParameters(params),
             config.adamBeta1(),
             config.adamBeta2(),
             config.adamEpsilon(),
@@ -125,7 +128,12 @@ public final class TrainLoop {
         microSeen = ours.get("micro_batches_seen").getAsLong();
         tokensSeen = ours.get("num_tokens").getAsLong();
         task.trainable().load(ck);
-        opt.load(ck.resolve("optimizer.safetensors"), step);
+        Path optState = ck.resolve("optimizer.safetensors");
+        if (sharded != null) {
+          sharded.loadOptimizerState(opt, optState, step); // each rank slices its shard
+        } else {
+          opt.load(optState, step);
+        }
         source.seek(ours.get("data_position").getAsString());
         for (JsonElement e : state.getAsJsonArray("log_history")) {
           Map<String, Double> entry = new LinkedHashMap<>();
@@ -189,16 +197,22 @@ public final class TrainLoop {
             windowSteps = 0;
           }
           if (task.eval() != null
-              && dp.isMain()
               && ((config.evalSteps() > 0 && current % config.evalSteps() == 0)
                   || current == total)) {
-            Map<String, Double> em = evaluate(task);
-            Map<String, Double> entry = new LinkedHashMap<>();
-            entry.put("step", (double) current);
-            entry.put("epoch", epoch);
-            entry.putAll(em);
-            evalHistory.add(entry);
-            fire(l -> l.onEval(current, em));
+            dp.gatherParameters(); // sharded: every rank gathers, rank 0 evaluates
+            try {
+              if (dp.isMain()) {
+                Map<String, Double> em = evaluate(task);
+                Map<String, Double> entry = new LinkedHashMap<>();
+                entry.put("step", (double) current);
+                entry.put("epoch", epoch);
+                entry.putAll(em);
+                evalHistory.add(entry);
+                fire(l -> l.onEval(current, em));
+              }
+            } finally {
+              dp.releaseParameters();
+            }
           }
           if (config.saveSteps() > 0 && current % config.saveSteps() == 0 && current < total) {
             lastCheckpoint =
@@ -212,9 +226,13 @@ public final class TrainLoop {
                 checkpoint(
                     task, source, opt, step, total, microSeen, tokensSeen, history, evalHistory);
           }
-        } else if (dp.isMain()) {
-          task.trainable().save(config.outputDir());
+        } else {
+          dp.gatherParameters(); // sharded: the full model on every rank from here on
+          if (dp.isMain()) {
+            task.trainable().save(config.outputDir());
+          }
         }
+        dp.gatherParameters();
       } catch (IOException | RuntimeException | Error e) {
         int failedAt = step;
         fire(l -> l.onEnd(new TrainListener.EndInfo(failedAt, "failed", config.outputDir(), e)));
@@ -260,6 +278,8 @@ public final class TrainLoop {
     Engine.getInstance().setRandomSeed((int) (config.seed() + step));
     try (NDScope scope = new NDScope();
         NDManager stepManager = NDManager.newBaseManager()) {
+      dp.beforeStep();
+      Map<String, NDArray> params = task.trainable().parameters();
       List<B> batches = new ArrayList<>();
       long items = 0;
       for (int i = 0; i < config.gradientAccumulationSteps(); i++) {
@@ -280,13 +300,13 @@ public final class TrainLoop {
       Map<String, Double> weighted = new LinkedHashMap<>();
       boolean finite = true;
       String nonFinite = null;
-      for (int i = 0; i < batches.size() && finite; i++) {
+      for (int i = 0; i < batches.size() && (finite || dp.lockstep()); i++) {
         B b = batches.get(i);
         try (NDManager micro = stepManager.newSubManager();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           Objective.Loss l = task.objective().loss(b, micro, true);
           double v = l.sum().getFloat();
-          if (!Double.isFinite(v)) {
+          if (!Double.isFinite(v) && finite) {
             finite = false;
             nonFinite =
                 "loss is "
@@ -299,9 +319,14 @@ public final class TrainLoop {
                     + batches.size()
                     + (dp.worldSize() > 1 ? " on rank " + dp.rank() : "")
                     + ")";
-            break;
+            if (!dp.lockstep()) {
+              break; // else every rank runs the same forwards and backwards (collectives in them)
+            }
           }
           lossSum += v;
+          if (i == batches.size() - 1) {
+            dp.beforeFinalBackward(params); // overlapped reduction during this backward
+          }
           gc.backward(Scalars.div(l.sum(), items));
           GradientCheckpointing.backwardPending(); // recompute checkpointed layers, if any
           for (Map.Entry<String, Double> e : l.metrics().entrySet()) {
@@ -326,12 +351,14 @@ public final class TrainLoop {
       if (!finite) {
         out.skipped = true;
         out.gradNorm = Double.NaN;
+        dp.abandonGradients(params);
         opt.zeroNonFiniteGradients();
+        dp.afterOptimizerStep();
         return out;
       }
       out.loss = lossSum / items;
-      dp.sumGradients(task.trainable().parameters());
-      out.gradNorm = opt.clipGradients(config.maxGradNorm());
+      dp.sumGradients(params);
+      out.gradNorm = opt.clipGradients(config.maxGradNorm(), dp::globalSquaredNorm);
       if (!Double.isFinite(out.gradNorm)) {
         if (!config.skipNonFiniteLoss()) {
           throw new IllegalStateException(
@@ -343,10 +370,12 @@ public final class TrainLoop {
         }
         out.skipped = true;
         opt.zeroNonFiniteGradients();
+        dp.afterOptimizerStep();
         return out;
       }
       opt.step(out.lr);
       opt.zeroGradients();
+      dp.afterOptimizerStep();
       // summed over ranks in name order (the same on every rank), reported in the objective's order
       List<String> sorted = new ArrayList<>(new TreeSet<>(weighted.keySet()));
       double[] sums = dp.sum(sorted.stream().mapToDouble(weighted::get).toArray());
@@ -402,6 +431,45 @@ public final class TrainLoop {
       List<Map<String, Double>> history,
       List<Map<String, Double>> evalHistory)
       throws IOException {
+    if (dp instanceof FullySharded sharded) {
+      // every rank gathers the parameters and the optimizer state; rank 0 writes them unsharded
+      sharded.gatherParameters();
+      try (NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        Map<String, NDArray> state = sharded.gatherOptimizerState(opt, cpu);
+        return checkpointFiles(
+            task,
+            source,
+            file -> FullySharded.writeOptimizerState(state, file),
+            step,
+            total,
+            microSeen,
+            tokensSeen,
+            history,
+            evalHistory);
+      } finally {
+        sharded.releaseParameters();
+      }
+    }
+    return checkpointFiles(
+        task, source, opt::save, step, total, microSeen, tokensSeen, history, evalHistory);
+  }
+
+  /** Where the optimizer state goes in a checkpoint. */
+  private interface StateWriter {
+    void write(Path file) throws IOException;
+  }
+
+  private <B extends Batch> Path checkpointFiles(
+      TrainTask<B> task,
+      BatchSource<B> source,
+      StateWriter optimizer,
+      int step,
+      int total,
+      long microSeen,
+      long tokensSeen,
+      List<Map<String, Double>> history,
+      List<Map<String, Double>> evalHistory)
+      throws IOException {
     if (!dp.isMain()) {
       return null;
     }
@@ -412,7 +480,7 @@ public final class TrainLoop {
             step,
             tmp -> {
               task.trainable().save(tmp);
-              opt.save(tmp.resolve("optimizer.safetensors"));
+              optimizer.write(tmp.resolve("optimizer.safetensors"));
               JsonObject rng = new JsonObject();
               rng.addProperty("seed", config.seed());
               rng.addProperty(

@@ -108,9 +108,11 @@ public final class Training {
     WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
     Device device = options.device().equals("gpu") ? rankDevice(world) : Device.cpu();
     long bucketBytes = BucketPlan.DEFAULT_CAP_BYTES;
+    boolean shard = false;
     if (recipe.training().deepspeedConfig() != null) {
       ZeroConfig zero = ZeroConfig.read(Path.of(recipe.training().deepspeedConfig()));
-      zero.checkSupported(world.worldSize());
+      zero.checkSupported(world.worldSize(), algo);
+      shard = zero.stage() == 3 && world.worldSize() > 1;
       if (world.isMain()) {
         if (world.worldSize() == 1) {
           console.println(
@@ -125,7 +127,7 @@ public final class Training {
     }
     DataType compute = computeType(recipe, device, console);
     long seed = recipe.training().seed();
-    try (DataParallel dp = dataParallel(world, device, bucketBytes, console)) {
+    try (DataParallel dp = dataParallel(world, device, bucketBytes, shard, console)) {
       if (List.of("grpo", "gspo", "ppo").contains(algo)) {
         return runOnline(
             recipe, algo, device, compute, options.debug(), extra, stop, console, seed, dp);
@@ -139,7 +141,7 @@ public final class Training {
    * ({@link WorldEnv}): NCCL between GPUs, Gloo between CPU processes.
    */
   static DataParallel dataParallel(
-      WorldEnv world, Device device, long bucketBytes, PrintStream console) {
+      WorldEnv world, Device device, long bucketBytes, boolean shard, PrintStream console) {
     if (world.worldSize() == 1) {
       return DataParallel.single();
     }
@@ -164,9 +166,15 @@ public final class Training {
               + world.masterAddr()
               + ":"
               + world.masterPort()
-              + "); rank 0 writes logs, metrics and checkpoints");
+              + "); rank 0 writes logs, metrics and checkpoints"
+              + (shard
+                  ? "; fully sharded (ZeRO-3): trainable parameters, gradients and optimizer"
+                      + " state split across the ranks"
+                  : ""));
     }
-    return DataParallel.over(group, device, bucketBytes);
+    return shard
+        ? DataParallel.fullySharded(group, device)
+        : DataParallel.over(group, device, bucketBytes);
   }
 
   /**
@@ -221,7 +229,7 @@ public final class Training {
       DataParallel dp)
       throws IOException {
     try (NDManager root = NDManager.newBaseManager(device)) {
-      Setup setup = Setup.build(recipe, algo, root, compute, console);
+      Setup setup = Setup.build(recipe, algo, root, compute, console, dp);
       Path out = Path.of(recipe.training().outputDir());
       TrainConfig cfg = config(recipe, algo, out);
       List<TrainListener> listeners = standardListeners(recipe, console);
@@ -264,9 +272,18 @@ public final class Training {
    * in the backward when the recipe asks.
    */
   static void prepare(TransformerModel model, TrainingRecipe recipe, DataType compute) {
+    prepare(model, recipe, compute, DataParallel.single());
+  }
+
+  /** As above; a fully sharded job also makes the model gather each layer's shards. */
+  static void prepare(
+      TransformerModel model, TrainingRecipe recipe, DataType compute, DataParallel dp) {
     model.setComputeType(compute);
     if (recipe.training().gradientCheckpointing()) {
       GradientCheckpointing.enable(model);
+    }
+    if (dp instanceof FullySharded sharded) {
+      sharded.install(model);
     }
   }
 
@@ -312,7 +329,7 @@ public final class Training {
     try (NDManager root = NDManager.newBaseManager(device)) {
       Loaded loaded = load(recipe.model().baseModelName(), false, root, seed);
       LoraModel lora = adapters(recipe.model(), loaded, console, seed);
-      prepare(loaded.model(), recipe, compute);
+      prepare(loaded.model(), recipe, compute, dp);
       Path out = Path.of(recipe.training().outputDir());
       List<TrainListener> listeners = standardListeners(recipe, console);
       listeners.addAll(extra);
@@ -630,7 +647,12 @@ public final class Training {
     }
 
     static Setup build(
-        TrainingRecipe recipe, String algo, NDManager root, DataType compute, PrintStream console)
+        TrainingRecipe recipe,
+        String algo,
+        NDManager root,
+        DataType compute,
+        PrintStream console,
+        DataParallel dp)
         throws IOException {
       Setup s = new Setup();
       long seed = recipe.training().seed();
@@ -640,7 +662,7 @@ public final class Training {
       s.model = loaded.model();
       s.tokenizer = loaded.tokenizer();
       s.lora = adapters(mc, loaded, console, seed);
-      prepare(s.model, recipe, compute);
+      prepare(s.model, recipe, compute, dp);
       Trainable trainable =
           s.lora != null
               ? withTokenizer(s.lora, s.tokenizer)

@@ -15,8 +15,10 @@ import java.util.List;
  * A recipe's {@code training.deepspeed_config} (FAI-RL's DeepSpeed ZeRO files) mapped onto what
  * this trainer does. ZeRO stages 0, 1 and 2 become data parallelism with full replicas: gradients
  * summed over the ranks in buckets of {@code reduce_bucket_size} elements (DeepSpeed counts
- * elements, fp32 here, so bytes = 4 x elements); stage 3 (full sharding) is not supported yet.
- * Every setting without an equivalent is named in {@link #notices}.
+ * elements, fp32 here, so bytes = 4 x elements), overlapped with the backward pass; stage 3 becomes
+ * full sharding ({@link FullySharded}: parameters, gradients and optimizer state split across the
+ * ranks, gathered per decoder layer). Every setting without an equivalent is named in {@link
+ * #notices}.
  *
  * @param file the config file
  * @param stage {@code zero_optimization.stage}, 0 when absent
@@ -69,14 +71,61 @@ public record ZeroConfig(Path file, int stage, long bucketBytes, List<String> no
               + (stage == 2 ? " and gradients are" : " is")
               + " not partitioned, so each GPU holds all of it (the losses are the same)");
     }
-    for (String key : List.of("overlap_comm", "contiguous_gradients")) {
-      if (zero.has(key)) {
+    if (zero.has("overlap_comm")) {
+      notices.add(
+          where
+              + "zero_optimization.overlap_comm has no effect here: "
+              + (stage == 3
+                  ? "gradients are reduce-scattered per decoder layer during the backward pass,"
+                      + " parameter gathers are not prefetched"
+                  : "gradient buckets are always all-reduced during the backward pass"));
+    }
+    if (zero.has("contiguous_gradients")) {
+      notices.add(
+          where
+              + "zero_optimization.contiguous_gradients has no effect here: gradients are packed"
+              + " into flat buffers per bucket (per layer under stage 3) for each collective");
+    }
+    if (stage == 3) {
+      for (String key :
+          List.of(
+              "stage3_prefetch_bucket_size",
+              "stage3_param_persistence_threshold",
+              "stage3_max_live_parameters",
+              "stage3_max_reuse_distance",
+              "allgather_bucket_size",
+              "reduce_bucket_size",
+              "sub_group_size")) {
+        if (zero.has(key)) {
+          notices.add(
+              where
+                  + "zero_optimization."
+                  + key
+                  + " has no effect here: stage 3 gathers and reduce-scatters one decoder layer"
+                  + " per collective and keeps at most two layers gathered");
+        }
+      }
+      if (zero.has("stage3_gather_16bit_weights_on_model_save")) {
         notices.add(
             where
-                + "zero_optimization."
-                + key
-                + " has no effect here: gradients are reduced bucket by bucket after the"
-                + " backward pass");
+                + "zero_optimization.stage3_gather_16bit_weights_on_model_save has no effect"
+                + " here: checkpoints are always gathered and written unsharded in the"
+                + " parameters' own dtype (fp32 masters), as a one-process run writes them");
+      }
+      for (String key : List.of("offload_optimizer", "offload_param")) {
+        JsonElement off = zero.get(key);
+        if (off != null && off.isJsonObject()) {
+          JsonElement dev = off.getAsJsonObject().get("device");
+          if (dev != null && !"none".equals(dev.getAsString())) {
+            notices.add(
+                where
+                    + "zero_optimization."
+                    + key
+                    + ".device \""
+                    + dev.getAsString()
+                    + "\" has no effect here: nothing is offloaded, shards stay on the GPU");
+          }
+        }
       }
     }
     for (String key :
@@ -120,15 +169,20 @@ public record ZeroConfig(Path file, int stage, long bucketBytes, List<String> no
 
   /**
    * Throws when the config asks for something a job of {@code worldSize} processes cannot do here:
-   * ZeRO-3 (full sharding) across several processes.
+   * ZeRO-3 (full sharding) for an algorithm that generates its own batches (GRPO, GSPO, PPO), whose
+   * ranks run different numbers of forwards while every sharded forward is a collective.
    */
-  public void checkSupported(int worldSize) {
-    if (stage == 3 && worldSize > 1) {
+  public void checkSupported(int worldSize, String algorithm) {
+    String algo = algorithm == null ? "" : algorithm.toLowerCase(java.util.Locale.ROOT);
+    if (stage == 3 && worldSize > 1 && List.of("grpo", "gspo", "ppo").contains(algo)) {
       throw new IllegalArgumentException(
           "training.deepspeed_config "
               + file
-              + " asks for ZeRO stage 3 (fully sharded parameters): not yet supported: use data"
-              + " parallel (configs/deepspeed/zero1_config.json, stage 0-2) or remove"
+              + " asks for ZeRO stage 3 (fully sharded parameters), which "
+              + algo
+              + " does not support here: its ranks generate rollouts of different lengths, and"
+              + " every sharded forward gathers parameters collectively; use data parallel"
+              + " (configs/deepspeed/zero1_config.json or zero2_config.json) or remove"
               + " training.deepspeed_config");
     }
   }

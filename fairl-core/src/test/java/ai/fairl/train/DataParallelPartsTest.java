@@ -99,7 +99,7 @@ class DataParallelPartsTest {
     ZeroConfig z1 = ZeroConfig.read(root.resolve("configs/deepspeed/zero1_config.json"));
     assertEquals(1, z1.stage());
     assertEquals(2_000_000_000L, z1.bucketBytes(), "reduce_bucket_size 5e8 elements x 4 bytes");
-    z1.checkSupported(8);
+    z1.checkSupported(8, "sft");
     String all = String.join("\n", z1.notices());
     assertTrue(all.contains("ZeRO stage 1 runs as data parallel with full replicas"), all);
     assertTrue(all.contains("zero_optimization.overlap_comm has no effect here"), all);
@@ -109,14 +109,28 @@ class DataParallelPartsTest {
 
     ZeroConfig z3 = ZeroConfig.read(root.resolve("configs/deepspeed/zero3_config.json"));
     assertEquals(3, z3.stage());
-    z3.checkSupported(1); // one process: accepted, nothing to shard
+    z3.checkSupported(1, "grpo"); // one process: accepted, nothing to shard
+    z3.checkSupported(2, "sft"); // full sharding
+    z3.checkSupported(2, "dpo");
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> z3.checkSupported(2));
+        assertThrows(IllegalArgumentException.class, () -> z3.checkSupported(2, "GRPO"));
     assertTrue(
         e.getMessage()
             .contains(
-                "ZeRO stage 3 (fully sharded parameters): not yet supported: use data parallel"),
+                "asks for ZeRO stage 3 (fully sharded parameters), which grpo does not support"
+                    + " here"),
         e.getMessage());
+    String n3 = String.join("\n", z3.notices());
+    assertTrue(n3.contains("zero_optimization.stage3_prefetch_bucket_size has no effect here"), n3);
+    assertTrue(
+        n3.contains("zero_optimization.stage3_gather_16bit_weights_on_model_save has no effect"),
+        n3);
+    assertTrue(
+        n3.contains("zero_optimization.offload_optimizer.device \"cpu\" has no effect here"), n3);
+    ZeroConfig z3auto = ZeroConfig.read(root.resolve("configs/deepspeed/zero3_auto_config.json"));
+    assertTrue(
+        !String.join("\n", z3auto.notices()).contains("offload"),
+        String.join("\n", z3auto.notices()));
 
     Path stage0 = dir.resolve("plain.json");
     Files.writeString(stage0, "{\"train_batch_size\": 64}");
@@ -133,5 +147,56 @@ class DataParallelPartsTest {
         e.getMessage()
             .contains("zero_optimization.stage must be a number or \"auto\", got \"two\""),
         e.getMessage());
+  }
+
+  @Test
+  void shardArithmeticPadsUnevenSizes() {
+    ShardSpec even = ShardSpec.of(8, 2);
+    assertEquals(4, even.shardSize());
+    assertEquals(0, even.padding());
+    assertEquals(4, even.start(1));
+    assertEquals(4, even.validLength(1));
+
+    ShardSpec uneven = ShardSpec.of(10, 4); // 3 + 3 + 3 + 1, padded with 2 zeros
+    assertEquals(3, uneven.shardSize());
+    assertEquals(12, uneven.paddedNumel());
+    assertEquals(2, uneven.padding());
+    assertEquals(List.of(0L, 3L, 6L, 9L), List.of(0, 1, 2, 3).stream().map(uneven::start).toList());
+    assertEquals(
+        List.of(3L, 3L, 3L, 1L), List.of(0, 1, 2, 3).stream().map(uneven::validLength).toList());
+
+    ShardSpec tiny = ShardSpec.of(2, 4); // fewer elements than ranks: the last ranks hold padding
+    assertEquals(1, tiny.shardSize());
+    assertEquals(
+        List.of(1L, 1L, 0L, 0L), List.of(0, 1, 2, 3).stream().map(tiny::validLength).toList());
+
+    ShardSpec one = ShardSpec.of(7, 1);
+    assertEquals(7, one.shardSize());
+    assertEquals(0, one.padding());
+
+    long sum = 0;
+    ShardSpec big = ShardSpec.of(128_256L * 2048, 3);
+    for (int r = 0; r < 3; r++) {
+      sum += big.validLength(r);
+    }
+    assertEquals(128_256L * 2048, sum, "the valid parts cover the parameter exactly once");
+
+    assertThrows(IllegalArgumentException.class, () -> ShardSpec.of(0, 2));
+    assertThrows(IllegalArgumentException.class, () -> ShardSpec.of(5, 0));
+    assertThrows(IllegalArgumentException.class, () -> new ShardSpec(10, 4, 2));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> uneven.start(4));
+    assertTrue(e.getMessage().contains("rank must be in [0, 4)"), e.getMessage());
+  }
+
+  @Test
+  void parametersGroupByDecoderLayer() {
+    assertEquals(0, FullySharded.layerOf("model.layers.0.self_attn.q_proj.weight"));
+    assertEquals(17, FullySharded.layerOf("model.layers.17.mlp.down_proj.lora_A.weight"));
+    assertEquals(3, FullySharded.layerOf("base_model.model.model.layers.3.input_layernorm.weight"));
+    assertEquals(FullySharded.OUTSIDE, FullySharded.layerOf("model.embed_tokens.weight"));
+    assertEquals(FullySharded.OUTSIDE, FullySharded.layerOf("model.norm.weight"));
+    assertEquals(FullySharded.OUTSIDE, FullySharded.layerOf("lm_head.weight"));
+    assertEquals(FullySharded.OUTSIDE, FullySharded.layerOf("model.sublayers.2.weight"));
   }
 }
