@@ -3,7 +3,8 @@
 # under the device tool's 64 MiB: a jlink'd Java runtime with java.desktop (the loss chart needs
 # it) as an uncompressed image in tar.xz (~21 MB), the runtime jars the CLI needs (DJL's CPU
 # natives left out, the tokenizers jar cut to its linux-x86_64 library), fairl-core's classes,
-# fairl-native's sources, jni.h, the tiny SFT recipe and its data.
+# fairl-native's sources, jni.h, the tiny SFT and GRPO recipes and their data, FAI-RL's DeepSpeed
+# configs; run.sh (gpu-dp-validate.sh, 2 GPUs) and scale.sh (gpu-dp-scale.sh, 4 GPUs).
 # Usage: fairl-native/tools/dp-bundle.sh <folder, e.g. /work/main/.device/native-dp>
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +36,11 @@ cp -r "$root/fairl-core/target/classes/." "$out/classes/"
 mkdir -p "$out/fairl-native"
 cp -r "$root/fairl-native/src" "$root/fairl-native/CMakeLists.txt" "$root/fairl-native/build.sh" "$out/fairl-native/"
 cp "$root/recipes/training/sft/tiny_sft.yaml" "$out/recipes/training/sft/"
-cp "$root/recipes/data/sft_arithmetic.jsonl" "$out/recipes/data/"
+mkdir -p "$out/recipes/training/grpo" "$out/configs/deepspeed"
+cp "$root/recipes/training/grpo/tiny_arithmetic.yaml" "$out/recipes/training/grpo/"
+cp "$root/recipes/data/sft_arithmetic.jsonl" "$root/recipes/data/arithmetic_train.jsonl" "$out/recipes/data/"
+cp "$root"/configs/deepspeed/*.json "$out/configs/deepspeed/"
+cp "$here/gpu-dp-common.sh" "$out/"
 cp "$here/gpu-dp-validate.sh" "$out/run.sh"
+cp "$here/gpu-dp-scale.sh" "$out/scale.sh"
 du -sh "$out"

@@ -483,16 +483,51 @@ public final class Training {
   /** A loaded model, its tokenizer and where it came from. */
   record Loaded(TransformerModel model, Tokenizer tokenizer, String source, Path adapterDir) {}
 
+  /** A named architecture with the tiny character tokenizer's vocabulary and special ids. */
+  private static TransformerConfig randomShape(String name) {
+    TransformerConfig n = TransformerConfig.named(name);
+    TransformerConfig t = Models.tinyConfig("llama");
+    return new TransformerConfig(
+        n.architecture(),
+        n.modelType(),
+        t.vocabSize(),
+        n.hiddenSize(),
+        n.intermediateSize(),
+        n.numLayers(),
+        n.numHeads(),
+        n.numKvHeads(),
+        n.headDim(),
+        n.ropeTheta(),
+        n.ropeScaling(),
+        n.rmsNormEps(),
+        n.maxPositionEmbeddings(),
+        n.tieWordEmbeddings(),
+        n.attentionBias(),
+        n.qkNorm(),
+        n.slidingWindow(),
+        n.numLabels(),
+        n.initializerRange(),
+        t.bosTokenId(),
+        t.eosTokenIds(),
+        t.padTokenId(),
+        n.torchDtype());
+  }
+
   /**
    * Loads {@code ref}: {@code tiny:<family>} (random init from {@code seed}, char-level tokenizer),
    * a model folder or Hub id, or a PEFT adapter folder (its base model, adapter remembered).
    */
   static Loaded load(String ref, boolean sequenceClassification, NDManager root, long seed)
       throws IOException {
-    if (ref.startsWith("tiny:")) {
-      // The same tiny models and tokenizer as inference and evaluation (Models).
+    if (ref.startsWith("tiny:") || ref.startsWith("random:")) {
+      // The same tiny models and tokenizer as inference and evaluation (Models); random:<name> is
+      // a real architecture's shape (TransformerConfig.named) with that tokenizer's vocabulary,
+      // random weights: multi-GPU benchmarks of the whole CLI path without a download
       Tokenizer tok = Tokenizers.charLevel(Models.TINY_ALPHABET);
-      TransformerConfig c = Models.tinyConfig(ref.substring(5).toLowerCase(Locale.ROOT));
+      TransformerConfig c =
+          ref.startsWith("tiny:")
+              ? Models.tinyConfig(ref.substring(5).toLowerCase(Locale.ROOT))
+              : randomShape(ref.substring(7));
       if (sequenceClassification) {
         c =
             c.withArchitecture(
