@@ -533,7 +533,11 @@ public final class Training {
             c.withArchitecture(
                 c.architecture().replace("ForCausalLM", "ForSequenceClassification"), 1);
       }
-      return new Loaded(TransformerModel.create(c, root, DataType.FLOAT32, seed), tok, ref, null);
+      TransformerModel model =
+          ref.startsWith("tiny:")
+              ? TransformerModel.create(c, root, DataType.FLOAT32, seed)
+              : DataParallelBenchmark.randomModel(c, root, seed); // drawn on the device
+      return new Loaded(model, tok, ref, null);
     }
     Path dir = localModel(ref);
     Path adapter = null;
