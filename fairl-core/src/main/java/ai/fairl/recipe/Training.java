@@ -115,7 +115,7 @@ public record Training(
                     + " `zero3_config.json`, `zero3_auto_config.json`). Checked to exist.",
             noEffect =
                 "on one process; with --num-gpus N, ZeRO stages 0-2 run as data parallel and stage 3"
-                    + " is refused")
+                    + " fully sharded (SFT, CPT, DPO, reward; GRPO, GSPO and PPO refuse it)")
         String deepspeedConfig,
     @Key(
             def = "0",

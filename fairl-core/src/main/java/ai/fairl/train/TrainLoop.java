@@ -233,6 +233,9 @@ public final class TrainLoop {
           }
         }
         dp.gatherParameters();
+        // no rank leaves (and closes its process group) while another still needs a collective:
+        // under full sharding rank 0's evaluation and save come before its last gathers
+        dp.barrier();
       } catch (IOException | RuntimeException | Error e) {
         int failedAt = step;
         fire(l -> l.onEnd(new TrainListener.EndInfo(failedAt, "failed", config.outputDir(), e)));
