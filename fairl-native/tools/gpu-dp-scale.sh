@@ -21,6 +21,7 @@ if [[ -z "${SKIP_SMALL:-}" ]]; then # SKIP_SMALL=1: 1 and 2 GPUs were measured o
   ((N > 2)) && ranks b2 2 60 "${M[@]}" accum=4 mode=overlap
 fi
 ((N > 2)) && ranks b${N}z3 "$N" 60 "${M[@]}" accum=$((8 / N)) mode=zero3
+ranks b${N}z2 "$N" 60 "${M[@]}" accum=$((8 / N)) mode=zero2
 BIG=Llama-3-8B; ((N < 4)) && BIG=Llama-3.2-3B
 ranks big-z3 "$N" 100 model=$BIG bf16=1 seq=512 batch=2 steps=5 accum=1 mode=zero3
 timeout 90 "${J[@]}" ai.fairl.cli.Main fai-rl-train --recipe recipes/training/grpo/tiny_arithmetic.yaml --num-gpus "$N" \

@@ -7,7 +7,8 @@
 #     all-reduce) and fully sharded (training.deepspeed_config = FAI-RL's zero3 file); losses compared;
 #  3. DataParallelBenchmark on a random-init Llama-3.2-1B (bf16 compute, fp32 masters, seq 512,
 #     micro-batch 8, global batch 32): 1 GPU (accum 4) against 2 ranks (accum 2), overlapped, not
-#     overlapped and fully sharded (ZeRO-3; its 1-GPU reference recomputes layers too).
+#     overlapped and fully sharded (ZeRO-3; its 1-GPU reference recomputes layers too), last the
+#     partitioned optimizer (ZeRO-2; added after the 2026-11-26 run, not yet measured).
 cd "$(dirname "$0")"
 source ./gpu-dp-common.sh
 S=${SFT_STEPS:-20}
@@ -43,5 +44,6 @@ ranks b2 2 90 "${M[@]}" accum=2 mode=overlap
 ranks b2z3 2 120 "${M[@]}" accum=2 mode=zero3
 one b1ckpt 90 "${M[@]}" accum=4 ckpt=1
 ranks b2sync 2 90 "${M[@]}" accum=2 mode=sync
+ranks b2z2 2 90 "${M[@]}" accum=2 mode=zero2
 grep -hE "^step" "$R/b1.log" "$R/b2-rank0.log" "$R/b2z3-rank0.log" "$R/b1ckpt.log" | head -48 > "$R/losses.txt"
 echo "DONE at $((SECONDS-t0)) s"

@@ -114,8 +114,9 @@ public record Training(
                 "DeepSpeed config, relative to the install root (`configs/deepspeed/zero1_config.json`,"
                     + " `zero3_config.json`, `zero3_auto_config.json`). Checked to exist.",
             noEffect =
-                "on one process; with --num-gpus N, ZeRO stages 0-2 run as data parallel and stage 3"
-                    + " fully sharded (SFT, CPT, DPO, reward; GRPO, GSPO and PPO refuse it)")
+                "on one process; with --num-gpus N, ZeRO stages 0-1 run as data parallel, stage 2"
+                    + " with a partitioned optimizer, stage 3 fully sharded (SFT, CPT, DPO, reward;"
+                    + " GRPO, GSPO and PPO refuse stage 3)")
         String deepspeedConfig,
     @Key(
             def = "0",

@@ -124,6 +124,15 @@ public interface DataParallel extends AutoCloseable {
     return new FullySharded(group, device);
   }
 
+  /**
+   * A partitioned optimizer (ZeRO stage 2 semantics, {@link FullySharded} with replicated
+   * parameters): gradients reduce-scattered, each rank's AdamW updates its shards, parameters
+   * all-gathered after the step. Closing it closes the group.
+   */
+  static FullySharded partitionedOptimizer(ProcessGroup group, Device device) {
+    return new FullySharded(group, device, true);
+  }
+
   /** The single-process case. */
   final class Single implements DataParallel {
     private static final Single INSTANCE = new Single();

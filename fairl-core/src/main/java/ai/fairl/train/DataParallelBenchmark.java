@@ -30,7 +30,7 @@ import java.util.Random;
  * <pre>
  * java -cp ... ai.fairl.train.DataParallelBenchmark [steps=20] [batch=8] [seq=512] [accum=1]
  *     [hidden=1024] [layers=8] [vocab=32000] [model=Llama-3.2-1B] [mode=overlap|sync|zero3]
- *     [bf16=0|1] [ckpt=0|1]
+ *     [bf16=0|1] [ckpt=0|1]   (mode zero2: partitioned optimizer, parameters replicated)
  * </pre>
  *
  * <p>{@code model} names a real architecture ({@link TransformerConfig#named}; random weights)
@@ -56,8 +56,8 @@ public final class DataParallelBenchmark {
     String mode = sarg(args, "mode", "overlap");
     boolean bf16 = arg(args, "bf16", 0) == 1;
     boolean ckpt = arg(args, "ckpt", 0) == 1;
-    if (!List.of("overlap", "sync", "zero3").contains(mode)) {
-      throw new IllegalArgumentException("mode must be overlap, sync or zero3, got " + mode);
+    if (!List.of("overlap", "sync", "zero2", "zero3").contains(mode)) {
+      throw new IllegalArgumentException("mode must be overlap, sync, zero2 or zero3, got " + mode);
     }
     TransformerConfig config =
         model.isEmpty()
@@ -234,12 +234,12 @@ public final class DataParallelBenchmark {
     }
     if (mode.equals("sync")) {
       DataParallel dp =
-          Training.dataParallel(world, device, BucketPlan.DEFAULT_CAP_BYTES, false, console);
+          Training.dataParallel(world, device, BucketPlan.DEFAULT_CAP_BYTES, 0, console);
       ReplicatedGradients r = (ReplicatedGradients) dp;
       return r.withoutOverlap();
     }
-    return Training.dataParallel(
-        world, device, BucketPlan.DEFAULT_CAP_BYTES, mode.equals("zero3"), console);
+    int stage = mode.equals("zero3") ? 3 : mode.equals("zero2") ? 2 : 0;
+    return Training.dataParallel(world, device, BucketPlan.DEFAULT_CAP_BYTES, stage, console);
   }
 
   private static String sarg(String[] args, String name, String def) {

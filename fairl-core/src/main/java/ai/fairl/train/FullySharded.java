@@ -26,6 +26,12 @@
  * so one process resumes a sharded checkpoint and a sharded run resumes a one-process checkpoint
  * (each rank slices its shard from the full state).
  *
+ * Partitioned optimizer (ZeRO stages 1-2, {@code keepGathered}): the same shards of gradients and
+ * AdamW state, but every rank keeps the full parameters: the backward accumulates full gradients,
+ * which are reduce-scattered per layer after it; each rank updates its shards and the updated
+ * parameters are all-gathered once per step. No layer hook, no recompute, no collectives inside
+ * forwards (so generation in GRPO/PPO works); the optimizer's work and memory fall to 1/N.
+ *
  * Simplified against DeepSpeed/FSDP: parameters are gathered in fp32 (the master dtype), one
  * collective per layer (no prefetch of the next layer on a side stream, so gathers do not overlap
  * with compute); evaluation and saving gather the whole model on every rank for their duration;
@@ -86,6 +92,7 @@ public final class FullySharded implements DataParallel {
   private final TreeMap<Integer, List<String>> groups = new TreeMap<>(); // layer -> names
   private final LinkedHashSet<Integer> gathered = new LinkedHashSet<>(); // LRU order
   private final TreeSet<Integer> dirty = new TreeSet<>(); // layers with unreduced gradients
+  private final boolean keepGathered;
   private boolean pinned;
   private boolean pinning;
   private long gatherCount;
@@ -95,6 +102,15 @@ public final class FullySharded implements DataParallel {
   private record Shard(String name, Shape shape, ShardSpec spec, NDArray data, NDArray grad) {}
 
   FullySharded(ProcessGroup group, Device device) {
+    this(group, device, false);
+  }
+
+  /**
+   * @param keepGathered true: parameters stay replicated (ZeRO stage 2: gradients and optimizer
+   *     state partitioned); false: parameters sharded too (stage 3)
+   */
+  FullySharded(ProcessGroup group, Device device, boolean keepGathered) {
+    this.keepGathered = keepGathered;
     this.group = group;
     this.device = device;
     this.rank = group.rank();
@@ -119,7 +135,12 @@ public final class FullySharded implements DataParallel {
 
   @Override
   public boolean lockstep() {
-    return true;
+    return !keepGathered; // stage 3 gathers inside forwards and backwards
+  }
+
+  /** Whether parameters stay replicated (ZeRO stage 2) rather than sharded (stage 3). */
+  public boolean parametersReplicated() {
+    return keepGathered;
   }
 
   /**
@@ -128,6 +149,9 @@ public final class FullySharded implements DataParallel {
    * already on, and wraps the model's layer hook.
    */
   public void install(TransformerModel model) {
+    if (keepGathered) {
+      return; // parameters stay whole: nothing to gather per layer
+    }
     LayerHook inner = model.layerHook();
     if (!(inner instanceof GradientCheckpointing)) {
       inner = GradientCheckpointing.enable(model);
@@ -224,6 +248,11 @@ public final class FullySharded implements DataParallel {
       group.broadcast(p, 0);
     }
     copyShardsFromFull();
+    if (keepGathered) {
+      groups.keySet().forEach(gathered::add);
+      pinned = true;
+      return;
+    }
     releaseAll();
   }
 
@@ -260,13 +289,19 @@ public final class FullySharded implements DataParallel {
 
   @Override
   public void afterOptimizerStep() {
+    if (keepGathered) {
+      for (int g : groups.keySet()) {
+        allGatherInto(g); // every rank's updated shards into the replicated parameters
+      }
+      return;
+    }
     releaseAll(); // the gathered values are stale now
   }
 
   @Override
   public void gatherParameters() {
     requireShards();
-    if (pinned) {
+    if (pinned || keepGathered) {
       return;
     }
     pinning = true;
@@ -282,6 +317,9 @@ public final class FullySharded implements DataParallel {
 
   @Override
   public void releaseParameters() {
+    if (keepGathered) {
+      return;
+    }
     pinned = false;
     releaseAll();
   }
@@ -448,6 +486,19 @@ public final class FullySharded implements DataParallel {
     if (pinned) {
       throw new IllegalStateException("fully sharded: group " + g + " missing while pinned");
     }
+    allGatherInto(g);
+    gathered.add(g);
+    if (g != OUTSIDE && !pinning) {
+      List<Integer> layers = gathered.stream().filter(x -> x != OUTSIDE).toList();
+      for (int i = 0; i < layers.size() - LAYERS_GATHERED; i++) {
+        release(layers.get(i));
+      }
+    }
+  }
+
+  /** All-gathers group {@code g}'s shards into its live parameters (one collective). */
+  private void allGatherInto(int g) {
+    List<String> names = groups.get(g);
     boolean grad = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager tmp = home.newSubManager();
@@ -474,13 +525,6 @@ public final class FullySharded implements DataParallel {
       gatherCount++;
     } finally {
       JniUtils.setGradMode(grad);
-    }
-    gathered.add(g);
-    if (g != OUTSIDE && !pinning) {
-      List<Integer> layers = gathered.stream().filter(x -> x != OUTSIDE).toList();
-      for (int i = 0; i < layers.size() - LAYERS_GATHERED; i++) {
-        release(layers.get(i));
-      }
     }
   }
 

@@ -108,11 +108,11 @@ public final class Training {
     WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
     Device device = options.device().equals("gpu") ? rankDevice(world) : Device.cpu();
     long bucketBytes = BucketPlan.DEFAULT_CAP_BYTES;
-    boolean shard = false;
+    int zeroStage = 0;
     if (recipe.training().deepspeedConfig() != null) {
       ZeroConfig zero = ZeroConfig.read(Path.of(recipe.training().deepspeedConfig()));
       zero.checkSupported(world.worldSize(), algo);
-      shard = zero.stage() == 3 && world.worldSize() > 1;
+      zeroStage = zero.stage();
       if (world.isMain()) {
         if (world.worldSize() == 1) {
           console.println(
@@ -127,7 +127,7 @@ public final class Training {
     }
     DataType compute = computeType(recipe, device, console);
     long seed = recipe.training().seed();
-    try (DataParallel dp = dataParallel(world, device, bucketBytes, shard, console)) {
+    try (DataParallel dp = dataParallel(world, device, bucketBytes, zeroStage, console)) {
       if (List.of("grpo", "gspo", "ppo").contains(algo)) {
         return runOnline(
             recipe, algo, device, compute, options.debug(), extra, stop, console, seed, dp);
@@ -138,10 +138,12 @@ public final class Training {
 
   /**
    * One process, or this process's place in a data-parallel job when torchrun's variables are set
-   * ({@link WorldEnv}): NCCL between GPUs, Gloo between CPU processes.
+   * ({@link WorldEnv}): NCCL between GPUs, Gloo between CPU processes. {@code zeroStage} (from
+   * {@code deepspeed_config}): 0-1 replicated with overlapped all-reduce, 2 partitioned optimizer
+   * (gradients and AdamW state sharded), 3 fully sharded.
    */
   static DataParallel dataParallel(
-      WorldEnv world, Device device, long bucketBytes, boolean shard, PrintStream console) {
+      WorldEnv world, Device device, long bucketBytes, int zeroStage, PrintStream console) {
     if (world.worldSize() == 1) {
       return DataParallel.single();
     }
@@ -167,14 +169,19 @@ public final class Training {
               + ":"
               + world.masterPort()
               + "); rank 0 writes logs, metrics and checkpoints"
-              + (shard
+              + (zeroStage == 3
                   ? "; fully sharded (ZeRO-3): trainable parameters, gradients and optimizer"
                       + " state split across the ranks"
-                  : ""));
+                  : zeroStage == 2
+                      ? "; partitioned optimizer (ZeRO-2): gradients and optimizer state split"
+                          + " across the ranks, parameters replicated"
+                      : ""));
     }
-    return shard
-        ? DataParallel.fullySharded(group, device)
-        : DataParallel.over(group, device, bucketBytes);
+    return switch (zeroStage) {
+      case 3 -> DataParallel.fullySharded(group, device);
+      case 2 -> DataParallel.partitionedOptimizer(group, device);
+      default -> DataParallel.over(group, device, bucketBytes);
+    };
   }
 
   /**

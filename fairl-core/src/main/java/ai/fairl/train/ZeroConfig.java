@@ -15,10 +15,12 @@ import java.util.List;
  * A recipe's {@code training.deepspeed_config} (FAI-RL's DeepSpeed ZeRO files) mapped onto what
  * this trainer does. ZeRO stages 0, 1 and 2 become data parallelism with full replicas: gradients
  * summed over the ranks in buckets of {@code reduce_bucket_size} elements (DeepSpeed counts
- * elements, fp32 here, so bytes = 4 x elements), overlapped with the backward pass; stage 3 becomes
- * full sharding ({@link FullySharded}: parameters, gradients and optimizer state split across the
- * ranks, gathered per decoder layer). Every setting without an equivalent is named in {@link
- * #notices}.
+ * elements, fp32 here, so bytes = 4 x elements), overlapped with the backward pass, except that
+ * stage 2 partitions gradients and optimizer state ({@link FullySharded} with replicated
+ * parameters: reduce-scatter, shard update, all-gather; stage 1 keeps the replicated path); stage 3
+ * becomes full sharding ({@link FullySharded}: parameters, gradients and optimizer state split
+ * across the ranks, gathered per decoder layer). Every setting without an equivalent is named in
+ * {@link #notices}.
  *
  * @param file the config file
  * @param stage {@code zero_optimization.stage}, 0 when absent
@@ -62,14 +64,12 @@ public record ZeroConfig(Path file, int stage, long bucketBytes, List<String> no
     }
     List<String> notices = new ArrayList<>();
     String where = "training.deepspeed_config (" + file.getFileName() + "): ";
-    if (stage == 1 || stage == 2) {
+    if (stage == 1) {
       notices.add(
           where
-              + "ZeRO stage "
-              + stage
-              + " runs as data parallel with full replicas: optimizer state"
-              + (stage == 2 ? " and gradients are" : " is")
-              + " not partitioned, so each GPU holds all of it (the losses are the same)");
+              + "ZeRO stage 1 runs as data parallel with full replicas: optimizer state is not"
+              + " partitioned, so each GPU holds all of it (the losses are the same; a stage 2"
+              + " config partitions gradients and optimizer state)");
     }
     if (zero.has("overlap_comm")) {
       notices.add(
@@ -78,13 +78,22 @@ public record ZeroConfig(Path file, int stage, long bucketBytes, List<String> no
               + (stage == 3
                   ? "gradients are reduce-scattered per decoder layer during the backward pass,"
                       + " parameter gathers are not prefetched"
-                  : "gradient buckets are always all-reduced during the backward pass"));
+                  : stage == 2
+                      ? "gradients are reduce-scattered per decoder layer after the backward"
+                          + " pass"
+                      : "gradient buckets are always all-reduced during the backward pass"));
     }
     if (zero.has("contiguous_gradients")) {
       notices.add(
           where
               + "zero_optimization.contiguous_gradients has no effect here: gradients are packed"
               + " into flat buffers per bucket (per layer under stage 3) for each collective");
+    }
+    if (stage == 2 && zero.has("reduce_bucket_size")) {
+      notices.add(
+          where
+              + "zero_optimization.reduce_bucket_size has no effect here: stage 2 reduce-scatters"
+              + " one decoder layer per collective");
     }
     if (stage == 3) {
       for (String key :
@@ -136,13 +145,20 @@ public record ZeroConfig(Path file, int stage, long bucketBytes, List<String> no
             "offload_optimizer",
             "offload_param",
             "sub_group_size")) {
-      if (zero.has(key) && stage < 3) {
+      if (zero.has(key) && stage < 2) {
         notices.add(
             where
                 + "zero_optimization."
                 + key
                 + " has no effect here: nothing is partitioned or offloaded under data"
                 + " parallel");
+      } else if (zero.has(key) && stage == 2) {
+        notices.add(
+            where
+                + "zero_optimization."
+                + key
+                + " has no effect here: stage 2 reduce-scatters gradients and all-gathers"
+                + " parameters one decoder layer per collective, and offloads nothing");
       }
     }
     JsonElement clip = root.get("gradient_clipping");

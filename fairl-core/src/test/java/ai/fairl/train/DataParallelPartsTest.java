@@ -132,6 +132,19 @@ class DataParallelPartsTest {
         !String.join("\n", z3auto.notices()).contains("offload"),
         String.join("\n", z3auto.notices()));
 
+    Path stage2 = dir.resolve("zero2.json");
+    Files.writeString(
+        stage2,
+        "{\"zero_optimization\": {\"stage\": 2, \"reduce_scatter\": true,"
+            + " \"reduce_bucket_size\": 5e8, \"overlap_comm\": true}}");
+    ZeroConfig z2 = ZeroConfig.read(stage2);
+    z2.checkSupported(4, "grpo"); // parameters stay replicated: generation works
+    String n2 = String.join("\n", z2.notices());
+    assertTrue(n2.contains("zero_optimization.reduce_scatter has no effect here: stage 2"), n2);
+    assertTrue(n2.contains("zero_optimization.reduce_bucket_size has no effect here"), n2);
+    assertTrue(n2.contains("reduce-scattered per decoder layer after the backward pass"), n2);
+    assertTrue(!n2.contains("full replicas"), n2);
+
     Path stage0 = dir.resolve("plain.json");
     Files.writeString(stage0, "{\"train_batch_size\": 64}");
     ZeroConfig z0 = ZeroConfig.read(stage0);

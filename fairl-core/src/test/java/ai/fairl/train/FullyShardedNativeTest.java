@@ -1,5 +1,6 @@
 /*
- * Full sharding (ZeRO-3 semantics) and overlapped data parallel for real on the CPU: worker JVMs
+ * Full sharding (ZeRO-3 semantics), the partitioned optimizer (ZeRO-2) and overlapped data
+ * parallel for real on the CPU: worker JVMs
  * (ShardedWorker) started with torchrun's variables train a tiny Llama over fairl-native's Gloo
  * process group and are compared with one process running the same global batch (twice the
  * gradient accumulation). Tagged "native": fairl-native/test-cpu.sh runs it with fairl-native.
@@ -169,10 +170,12 @@ class FullyShardedNativeTest {
     Job zero3 = start(dir, "zero3", 2, "zero3", 1, 3, null, false);
     Job overlap = start(dir, "overlap", 2, "overlap", 1, 0, null, false);
     Job sync = start(dir, "sync", 2, "sync", 1, 0, null, false);
+    Job zero2 = start(dir, "zero2", 2, "zero2", 1, 0, null, false);
     JsonObject one = single.await().get(0);
     List<JsonObject> z = zero3.await();
     List<JsonObject> ov = overlap.await();
     List<JsonObject> sy = sync.await();
+    List<JsonObject> z2 = zero2.await();
     double[] want = doubles(one, "losses");
     assertEquals(STEPS, want.length);
 
@@ -195,6 +198,12 @@ class FullyShardedNativeTest {
         shard <= whole / 2 + 4 * 4 * 64 && shard >= whole / 2,
         "parameter + gradient + AdamW bytes per rank about 1/2: " + shard + " of " + whole);
     assertTrue(z.get(0).get("reduce_scatters").getAsLong() > STEPS * 3L, z.get(0).toString());
+
+    // partitioned optimizer (ZeRO-2): the same shards of gradients and AdamW state, parameters kept
+    sameLosses(want, doubles(z2.get(0), "losses"), 0, "zero2");
+    sameWeights(one, z2.get(1), "zero2 rank 1");
+    assertEquals(shard, z2.get(1).get("shard_bytes").getAsLong(), "zero2 shards as zero3 does");
+    assertTrue(!z2.get(0).get("released_between_steps").getAsBoolean());
 
     sameLosses(want, doubles(ov.get(0), "losses"), 0, "overlapped data parallel");
     sameWeights(one, ov.get(0), "overlapped data parallel");

@@ -64,11 +64,12 @@ final class ShardedWorker {
         world.worldSize() == 1
             ? DataParallel.single()
             : switch (mode) {
-              case "zero3" -> Training.dataParallel(world, Device.cpu(), 4096, true, console);
-              case "overlap" -> Training.dataParallel(world, Device.cpu(), 4096, false, console);
+              case "zero3" -> Training.dataParallel(world, Device.cpu(), 4096, 3, console);
+              case "zero2" -> Training.dataParallel(world, Device.cpu(), 4096, 2, console);
+              case "overlap" -> Training.dataParallel(world, Device.cpu(), 4096, 0, console);
               case "sync" ->
                   ((ReplicatedGradients)
-                          Training.dataParallel(world, Device.cpu(), 4096, false, console))
+                          Training.dataParallel(world, Device.cpu(), 4096, 0, console))
                       .withoutOverlap();
               default -> throw new IllegalArgumentException("mode " + mode);
             };
@@ -98,7 +99,7 @@ final class ShardedWorker {
       } else {
         trainable = new FullFineTune(m, null);
       }
-      if (dp instanceof FullySharded fs) {
+      if (dp instanceof FullySharded fs && !fs.parametersReplicated()) {
         fs.install(m);
       } else {
         GradientCheckpointing.enable(m); // the same numerics as the sharded run (recompute)
@@ -155,7 +156,9 @@ final class ShardedWorker {
         sums.addProperty(e.getKey(), s);
       }
       o.add("checksums", sums);
-      o.addProperty("released_between_steps", dp instanceof FullySharded && released[0]);
+      o.addProperty(
+          "released_between_steps",
+          dp instanceof FullySharded fsd && !fsd.parametersReplicated() && released[0]);
       if (dp instanceof FullySharded fs) {
         o.addProperty("shard_bytes", fs.shardBytes());
         o.addProperty("unsharded_bytes", fs.unshardedBytes());
