@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI step: builds fairl-native against Debian's libtorch-dev (CPU) and runs the NDArray op suite,
-# the fused-kernel tests, the bf16 tests, bf16 training (ai.fairl.train.*NativeTest), the Gloo process-group tests and a two-process
-# data-parallel SFT run (DataParallelNativeTest) on it (FAIRL_ENGINE_EXPECT=fairl-native makes the
+# the fused-kernel tests, the bf16 tests, bf16 training (ai.fairl.train.*NativeTest), the Gloo process-group tests, a two-process
+# data-parallel SFT run (DataParallelNativeTest) and two-process fully sharded / partitioned-optimizer / overlapped runs
+# against one process, with sharded checkpoints resumed on one process and the reverse (FullyShardedNativeTest) on it (FAIRL_ENGINE_EXPECT=fairl-native makes the
 # suite fail if DJL did not actually load fairl-native). Then prints the coverage report.
 # Needs: apt packages libtorch-dev, libgloo-dev (Gloo's headers), cmake, g++ (ninja-build optional), a JDK, python3 (coverage).
 # Usage: fairl-native/test-cpu.sh [extra maven args]
