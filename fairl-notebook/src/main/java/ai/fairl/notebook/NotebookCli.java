@@ -274,7 +274,14 @@ public final class NotebookCli {
       r =
           MemoryCheck.run(
               new MemoryCheck.Options(
-                  argv, null, Map.of(), recipeLine, body, interrupt, gpu, Duration.ofMinutes(10)),
+                  argv,
+                  null,
+                  kernel == null ? Map.of() : KernelSpecs.installedEnv(kernel),
+                  recipeLine,
+                  body,
+                  interrupt,
+                  gpu,
+                  Duration.ofMinutes(10)),
               err);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
