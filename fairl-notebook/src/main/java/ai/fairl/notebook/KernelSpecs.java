@@ -85,6 +85,9 @@ final class KernelSpecs {
         out.put(k, v);
       }
     }
+    // DJL's HF tokenizers look for a CUDA build of their library on a GPU host (and try to
+    // download it); the jar ships the CPU build, which tokenizes the same
+    out.put("RUST_FLAVOR", env.getOrDefault("RUST_FLAVOR", "cpu"));
     return out;
   }
 

@@ -43,7 +43,17 @@ public record MemoryReport(
       direct += Math.max(0, b.getMemoryUsed());
     }
     long[] live = countOpenTensors();
-    var cuda = ai.fairl.engine.FusedOps.get().cudaMemory(0);
+    java.util.Optional<ai.fairl.engine.FusedOps.CudaMemory> cuda;
+    try {
+      cuda = ai.fairl.engine.FusedOps.get().cudaMemory(0);
+    } catch (RuntimeException e) {
+      // c10's allocator answers "Invalid device argument" until the first CUDA allocation: no
+      // GPU memory is held yet
+      cuda =
+          String.valueOf(e.getMessage()).contains("Invalid device argument")
+              ? java.util.Optional.of(new ai.fairl.engine.FusedOps.CudaMemory(0, 0, 0, 0))
+              : java.util.Optional.empty();
+    }
     return new MemoryReport(
         heap.getUsed(),
         heap.getMax(),
