@@ -33,7 +33,7 @@ rm -rf target/dist && mkdir -p "$STAGE/lib"
 
 echo "dist: jlink runtime from $JDK"
 "$JDK/bin/jlink" --output "$STAGE/runtime" \
-  --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.sql,java.xml,jdk.compiler,jdk.jshell,jdk.jdi,jdk.unsupported,jdk.zipfs \
+  --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.sql,java.xml,jdk.compiler,jdk.jshell,jdk.jdi,jdk.management,jdk.unsupported,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=zip-0 \
   --exclude-files='**/libawt_xawt.so,**/libsplashscreen.so,**/libjsound.so'
 # (headless only: no X11 toolkit, splash screen or sound)

@@ -26,6 +26,7 @@ import tech.tablesaw.api.Table;
  */
 public record MemoryReport(
     long heapUsed,
+    long heapCommitted,
     long heapMax,
     long directBuffers,
     long residentNow,
@@ -56,6 +57,7 @@ public record MemoryReport(
     }
     return new MemoryReport(
         heap.getUsed(),
+        heap.getCommitted(),
         heap.getMax(),
         direct,
         procStatus("VmRSS:"),
@@ -101,6 +103,7 @@ public record MemoryReport(
     StringColumn what = StringColumn.create("memory");
     DoubleColumn mib = DoubleColumn.create("MiB");
     add(what, mib, "Java heap used", heapUsed);
+    add(what, mib, "Java heap committed", heapCommitted);
     add(what, mib, "Java heap max (-Xmx)", heapMax);
     add(what, mib, "direct buffers", directBuffers);
     add(what, mib, "process resident (VmRSS)", residentNow);
@@ -118,10 +121,11 @@ public record MemoryReport(
   public String json() {
     return String.format(
         Locale.ROOT,
-        "{\"heap_used\":%d,\"heap_max\":%d,\"direct_buffers\":%d,\"vm_rss\":%d,\"vm_hwm\":%d,"
+        "{\"heap_used\":%d,\"heap_committed\":%d,\"heap_max\":%d,\"direct_buffers\":%d,\"vm_rss\":%d,\"vm_hwm\":%d,"
             + "\"live_tensors\":%d,\"live_tensor_bytes\":%d,\"gpu_allocated\":%d,"
             + "\"gpu_reserved\":%d,\"gpu_peak_allocated\":%d}",
         heapUsed,
+        heapCommitted,
         heapMax,
         directBuffers,
         residentNow,

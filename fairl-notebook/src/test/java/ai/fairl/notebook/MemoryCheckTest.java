@@ -104,6 +104,8 @@ class MemoryCheckTest {
                 new MemoryCheck.Row("after run 2", gpu2, "", 1)),
             true);
     assertEquals(3, g.size(), g.toString());
+    assertTrue(
+        g.get(0).startsWith("after run 2: GPU allocated 900.0 MiB, above run 1's 10.0"), g.get(0));
   }
 
   @Test
