@@ -31,4 +31,9 @@ J=(./jre-dp0/bin/java -Xmx24g -cp 'jars/*:classes' -Dai.djl.offline=true -Dorg.s
 timeout ${OURS_T:-300} "${J[@]}" ai.fairl.cli.Main fairl bench --rows "$ROWS" --baseline "$R/baseline.json" \
   --out "$R/fairl-bench.json" "$@" > "$R/ours.log" 2>&1
 echo "OURS rc=$? at $((SECONDS-t0)) s"; grep -vE "^\s+at " "$R/ours.log" | cut -c1-900 | tail -40
+if [[ ${NORM_AB:-1} == 1 ]]; then # the fused layer with the composite RMSNorm instead of at::rms_norm
+  timeout 120 "${J[@]}" -Dfairl.bench.compositeNorm=true ai.fairl.cli.Main fairl bench --rows sft \
+    --shapes Llama-3.2-1B --out "$R/fairl-composite-norm.json" > "$R/composite-norm.log" 2>&1
+  echo "COMPOSITE-NORM rc=$? at $((SECONDS-t0)) s"; grep -E "^ROW" "$R/composite-norm.log" | cut -c1-700
+fi
 echo "DONE at $((SECONDS-t0)) s"

@@ -55,6 +55,9 @@ final class BenchRows {
     this.ops = ops;
     this.dtype = dtype;
     this.chunkRows = 1024;
+    if (TrainNatives.available() && Boolean.getBoolean("fairl.bench.compositeNorm")) {
+      TrainNatives.useFusedRmsNorm(false); // the fused layer with the composite RMSNorm
+    }
   }
 
   /**
@@ -77,8 +80,35 @@ final class BenchRows {
     return ids;
   }
 
+  /**
+   * A random-init model: on a GPU drawn there (normal(0, initializer_range) weights, norms 1,
+   * biases 0: TransformerModel.create's distribution, from the engine's generator seeded with
+   * {@code seed}, so two calls with one seed give one model), which takes seconds where create's
+   * host loop takes about ten per billion parameters; on a CPU through create.
+   */
   TransformerModel model(TransformerConfig c, long seed) {
-    TransformerModel m = TransformerModel.create(c, root, dtype, seed);
+    TransformerModel m;
+    if (root.getDevice().isGpu()) {
+      Engine.getInstance().setRandomSeed((int) seed);
+      Map<String, NDArray> w = new LinkedHashMap<>();
+      float std = (float) c.initializerRange();
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = root.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = root.zeros(shape, dtype);
+        } else {
+          a = root.randomNormal(0f, std, shape, dtype);
+        }
+        w.put(name, a);
+      }
+      m = TransformerModel.fromTensors(c, w, root, dtype);
+    } else {
+      m = TransformerModel.create(c, root, dtype, seed);
+    }
     FusedKernels.install(m, ops, true);
     return m;
   }
@@ -103,6 +133,9 @@ final class BenchRows {
     ModelOutput out = m.forward(ids, null, null, null, training, 1);
     NDArray hidden = out.hiddenStates().get(":, :{}, :", s - 1); // (rows, seq - 1, hidden)
     NDArray targets = ids.get(":, 1:"); // (rows, seq - 1)
+    if (TrainNatives.available()) {
+      return TrainNatives.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
+    }
     return ops.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
   }
 
@@ -361,7 +394,13 @@ final class BenchRows {
                           batchIds(100 + i, 2 * pairs, seq, c.vocabSize()),
                           new Shape(2 * pairs, seq));
                   NDArray pol = nextTokenLogProbs(policy, ids, true).sum(new int[] {1}); // (2p)
-                  NDArray rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}).stopGradient();
+                  NDArray rf; // the frozen reference: no autograd bookkeeping
+                  ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                  try {
+                    rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}); // (2p)
+                  } finally {
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                  }
                   NDArray d = pol.sub(rf); // (2p)
                   NDArray z =
                       Scalars.mul(d.get(":{}", pairs).sub(d.get("{}:", pairs)), beta); // (p)

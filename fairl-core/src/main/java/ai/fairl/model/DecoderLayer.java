@@ -45,13 +45,17 @@ final class DecoderLayer {
     this.kNorm = kNorm;
   }
 
-  private boolean anyAdapters() {
+  /** No active adapters, or one plain low-rank adapter (LoRA without dropout) per projection. */
+  private boolean fusable(boolean training) {
     for (Linear l : List.of(q, k, v, o, gate, up, down)) {
-      if (l.hasActiveAdapters()) {
-        return true;
+      if (l.hasActiveAdapters()
+          && !(l.adapters().size() == 1
+              && l.adapters().get(0) instanceof LowRankAdapter a
+              && a.plainLowRank(training))) {
+        return false;
       }
     }
-    return false;
+    return true;
   }
 
   /** The whole layer in one fairl-native call; keyMask (batch, 1, 1, seq) boolean or null. */
@@ -60,9 +64,24 @@ final class DecoderLayer {
     List<Linear> ls = List.of(q, k, v, o, gate, up, down);
     long[] w = new long[7];
     long[] b = new long[7];
+    long[] la = null;
+    long[] lb = null;
+    double[] ls2 = null;
     for (int i = 0; i < 7; i++) {
-      w[i] = TrainNatives.handle(ls.get(i).weightFor(h));
-      b[i] = TrainNatives.handle(ls.get(i).biasFor(h));
+      Linear l = ls.get(i);
+      w[i] = TrainNatives.handle(l.weightFor(h));
+      b[i] = TrainNatives.handle(l.biasFor(h));
+      if (l.hasActiveAdapters()) {
+        if (la == null) {
+          la = new long[7];
+          lb = new long[7];
+          ls2 = new double[7];
+        }
+        LowRankAdapter a = (LowRankAdapter) l.adapters().get(0);
+        la[i] = TrainNatives.handle(a.a());
+        lb[i] = TrainNatives.handle(a.b());
+        ls2[i] = a.scaling();
+      }
     }
     long[] norms = {
       TrainNatives.handle(TransformerModel.like(inputNorm, h)),
@@ -76,6 +95,9 @@ final class DecoderLayer {
             w,
             b,
             norms,
+            la,
+            lb,
+            ls2,
             TrainNatives.handle(TransformerModel.like(cos, h)),
             TrainNatives.handle(TransformerModel.like(sin, h)),
             TrainNatives.handle(keyMask),
@@ -102,7 +124,7 @@ final class DecoderLayer {
       KvCache cache,
       boolean training) {
     TransformerConfig c = m.config();
-    if (m.fusedLayers() && cache == null && mask.slidingWindow() <= 0 && !anyAdapters()) {
+    if (m.fusedLayers() && cache == null && mask.slidingWindow() <= 0 && fusable(training)) {
       return fused(h, m, cos, sin, keyMask);
     }
     long b = h.getShape().get(0);

@@ -45,6 +45,9 @@ public final class TrainNatives {
       long[] weights,
       long[] biases,
       long[] norms,
+      long[] loraA,
+      long[] loraB,
+      double[] loraScale,
       long cos,
       long sin,
       long mask,
@@ -55,6 +58,35 @@ public final class TrainNatives {
       double scale);
 
   private static native long[] gradients(long[] params);
+
+  private static native void setFusedNorm(boolean on);
+
+  private static native long chosenLogProbs(long hidden, long weight, long targets, long chunkRows);
+
+  /**
+   * Whether the fused decoder layer normalises with PyTorch's fused RMSNorm kernel on a GPU
+   * (default true; PyTorch 2.4+): one kernel each way instead of about eight, rounding once where
+   * the composite (Hugging Face's LlamaRMSNorm) rounds the normalised value before the weight
+   * multiply. Off: the composite, as the DJL path. Needs {@link #available()}.
+   */
+  public static void useFusedRmsNorm(boolean on) {
+    setFusedNorm(on);
+  }
+
+  /**
+   * Log-probabilities of the chosen tokens, {@code log_softmax(hidden W^T)[target]}, (...) fp32,
+   * without fp32 logits of all rows at once: the forward takes {@code chunkRows} rows at a time and
+   * keeps the (rows, vocab) logits in hidden's dtype for the backward, which then needs one matrix
+   * product per gradient (and none for a frozen {@code weight}). Needs {@link #available()}.
+   *
+   * @param hidden (..., h)
+   * @param weight (vocab, h), hidden's dtype
+   * @param targets (...) int64
+   */
+  public static NDArray chosenLogProbs(
+      NDArray hidden, NDArray weight, NDArray targets, int chunkRows) {
+    return wrap(hidden, chosenLogProbs(handle(hidden), handle(weight), handle(targets), chunkRows));
+  }
 
   private static native void clearGradients(long[] params);
 

@@ -8,7 +8,6 @@ package ai.fairl.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,13 +18,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.fairl.engine.EngineInfo;
+import ai.fairl.model.lora.LoraAdapter;
 import ai.fairl.model.lora.LoraConfig;
-import ai.fairl.model.lora.LoraModel;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -43,8 +45,16 @@ class FusedLayerNativeTest {
   private record Run(float[] logits, List<float[]> grads, float loss) {}
 
   private static Run run(TransformerModel m, NDManager root, boolean fused, boolean padded) {
+    return run(m, m.parameters(), root, fused, padded);
+  }
+
+  private static Run run(
+      TransformerModel m,
+      Map<String, NDArray> params,
+      NDManager root,
+      boolean fused,
+      boolean padded) {
     assertEquals(fused, m.setFusedLayers(fused));
-    Map<String, NDArray> params = m.parameters();
     for (NDArray p : params.values()) {
       p.setRequiresGradient(true);
     }
@@ -103,25 +113,157 @@ class FusedLayerNativeTest {
     }
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"llama"})
-  void adaptersAndCachesKeepTheDjlPath(String family) {
+  @Test
+  void loraAdaptersRunInsideTheFusedLayer() {
     try (NDManager root = NDManager.newBaseManager();
         TransformerModel m =
             TransformerModel.create(
-                TransformerConfig.tiny(family, 64, 32, 2), root, DataType.FLOAT32, 5)) {
-      Run plain = run(m, root, false, false);
-      try (LoraModel lm =
-          LoraModel.inject(
-              m,
-              new LoraConfig(
-                  4, 8, 0, List.of("q_proj", "v_proj"), null, null, LoraConfig.Bias.NONE),
-              1,
-              "t")) {
-        // B = 0: the adapted model computes the plain one; the fused flag must not drop adapters
-        Run withLora = run(m, root, true, false);
-        assertClose(plain.logits(), withLora.logits(), 1e-5, "LoRA (B = 0) logits");
-        assertNotNull(lm.parameters());
+                TransformerConfig.tiny("qwen2", 64, 32, 2), root, DataType.FLOAT32, 5)) {
+      LoraConfig cfg =
+          new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), null, null, LoraConfig.Bias.NONE);
+      Map<String, NDArray> params = new LinkedHashMap<>(m.parameters());
+      Random r = new Random(3);
+      for (Map.Entry<String, Linear> e : m.linears().entrySet()) {
+        if (!e.getKey().endsWith("q_proj") && !e.getKey().endsWith("down_proj")) {
+          continue;
+        }
+        Linear l = e.getValue();
+        float[] a = new float[4 * l.inFeatures()];
+        float[] b = new float[l.outFeatures() * 4];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = (float) r.nextGaussian() * 0.1f;
+        }
+        for (int i = 0; i < b.length; i++) {
+          b[i] = (float) r.nextGaussian() * 0.1f;
+        }
+        LoraAdapter ad =
+            LoraAdapter.of(
+                root.create(a, new Shape(4, l.inFeatures())),
+                root.create(b, new Shape(l.outFeatures(), 4)),
+                cfg);
+        l.addAdapter(ad);
+        params.put(e.getKey() + ".lora_A", ad.a());
+        params.put(e.getKey() + ".lora_B", ad.b());
+      }
+      for (boolean padded : new boolean[] {false, true}) {
+        Run ref = run(m, params, root, false, padded);
+        Run fused = run(m, params, root, true, padded);
+        assertClose(ref.logits(), fused.logits(), 1e-5, "LoRA logits");
+        for (int i = 0; i < ref.grads().size(); i++) {
+          assertClose(ref.grads().get(i), fused.grads().get(i), 1e-4, "LoRA gradient " + i);
+        }
+      }
+      // a second adapter on one projection: the fused layer declines, the DJL path runs
+      m.linears().get("model.layers.0.mlp.up_proj").addAdapter(new Doubling());
+      assertTrue(m.setFusedLayers(true));
+      Run fusedFlag = run(m, params, root, true, false);
+      Run plain = run(m, params, root, false, false);
+      assertClose(plain.logits(), fusedFlag.logits(), 1e-6, "unfusable adapter falls back");
+    }
+  }
+
+  @Test
+  void fusedLayersUnderGradientCheckpointingGiveTheSameGradients() {
+    try (NDManager root = NDManager.newBaseManager();
+        TransformerModel m =
+            TransformerModel.create(
+                TransformerConfig.tiny("llama", 64, 32, 2), root, DataType.FLOAT32, 8)) {
+      Run plain = run(m, root, true, true);
+      ai.fairl.train.GradientCheckpointing.enable(m);
+      try {
+        Map<String, NDArray> params = m.parameters();
+        assertTrue(m.setFusedLayers(true));
+        for (NDArray p : params.values()) {
+          p.setRequiresGradient(true);
+        }
+        try (NDManager step = root.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          long[] ids = {3, 17, 42, 5, 9, 60, 11, 2, 7, 7, 1, 33, 28, 50, 4, 19};
+          NDArray x = step.create(ids, new Shape(2, 8));
+          NDArray mask =
+              step.create(
+                  new long[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1}, x.getShape());
+          NDArray loss = m.forward(x, mask, null, null, true).logits().square().mean();
+          gc.backward(loss);
+          ai.fairl.train.GradientCheckpointing.backwardPending();
+          int i = 0;
+          for (NDArray p : params.values()) {
+            assertClose(
+                plain.grads().get(i), p.getGradient().toFloatArray(), 1e-4, "checkpointed " + i);
+            i++;
+          }
+          TrainNatives.clearGradients(new ArrayList<>(params.values()));
+        }
+      } finally {
+        ai.fairl.train.GradientCheckpointing.disable(m);
+      }
+    }
+  }
+
+  /** An adapter the fused layer cannot run: y -> 2 y. */
+  private static final class Doubling implements LinearAdapter {
+    @Override
+    public NDArray apply(NDArray input, NDArray baseOutput, boolean training) {
+      return baseOutput.add(baseOutput);
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+      return Map.of();
+    }
+  }
+
+  @Test
+  void chosenLogProbsMatchLogSoftmaxWithGradients() {
+    try (NDManager root = NDManager.newBaseManager()) {
+      Random r = new Random(9);
+      float[] hv = new float[10 * 6];
+      float[] wv = new float[13 * 6];
+      for (int i = 0; i < hv.length; i++) {
+        hv[i] = (float) r.nextGaussian();
+      }
+      for (int i = 0; i < wv.length; i++) {
+        wv[i] = (float) r.nextGaussian();
+      }
+      long[] tv = {0, 12, 5, 5, 3, 7, 1, 11, 2, 9};
+      float[][] res = new float[2][];
+      float[][] gh = new float[2][];
+      float[][] gw = new float[2][];
+      for (int k = 0; k < 2; k++) {
+        NDArray h = root.create(hv, new Shape(2, 5, 6));
+        NDArray w = root.create(wv, new Shape(13, 6));
+        h.setRequiresGradient(true);
+        w.setRequiresGradient(true);
+        try (NDManager step = root.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray t = step.create(tv, new Shape(2, 5));
+          NDArray lp;
+          if (k == 0) { // reference: full log-softmax, gather
+            NDArray logits = h.matMul(w.transpose()); // (2, 5, 13)
+            lp = logits.logSoftmax(-1).gather(t.expandDims(-1), -1).squeeze(-1);
+          } else {
+            lp = TrainNatives.chosenLogProbs(h, w, t, 3); // chunks of 3 rows (4 chunks)
+          }
+          assertEquals(new Shape(2, 5), lp.getShape());
+          gc.backward(
+              lp.mul(step.create(new float[] {1, 2, 3, 4, 5, 5, 4, 3, 2, 1}, lp.getShape())).sum());
+          res[k] = lp.toFloatArray();
+          gh[k] = h.getGradient().toFloatArray();
+          gw[k] = w.getGradient().toFloatArray();
+        }
+      }
+      assertClose(res[0], res[1], 1e-6, "log-probs");
+      assertClose(gh[0], gh[1], 1e-5, "d/d hidden");
+      assertClose(gw[0], gw[1], 1e-5, "d/d weight");
+      // a frozen head: no weight gradient, the hidden's still right
+      NDArray h = root.create(hv, new Shape(10, 6));
+      NDArray w = root.create(wv, new Shape(13, 6));
+      h.setRequiresGradient(true);
+      try (NDManager step = root.newSubManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray lp = TrainNatives.chosenLogProbs(h, w, step.create(tv), 4);
+        gc.backward(lp.mul(step.create(new float[] {1, 2, 3, 4, 5, 5, 4, 3, 2, 1})).sum());
+        assertClose(gh[0], h.getGradient().toFloatArray(), 1e-5, "d/d hidden, frozen head");
       }
     }
   }

@@ -38,7 +38,7 @@ public final class FourBitWeightStore implements WeightStore {
   private final NDArray absmaxQ; // (blocks) int8 under double quantisation, else null
   private final NDArray absmaxScale; // (ceil(blocks / 256)) fp32 under double quantisation
   private final float absmaxOffset;
-  private final NDArray table; // (16) fp32 code values
+  private final NDArray pairTable; // (256, 2) fp32: the two code values of each byte
   private final NDManager manager;
 
   private FourBitWeightStore(
@@ -59,7 +59,13 @@ public final class FourBitWeightStore implements WeightStore {
     this.absmaxQ = absmaxQ;
     this.absmaxScale = absmaxScale;
     this.absmaxOffset = absmaxOffset;
-    this.table = manager.create(type.codes());
+    float[] codes = type.codes();
+    float[] pairs = new float[512];
+    for (int byteValue = 0; byteValue < 256; byteValue++) {
+      pairs[2 * byteValue] = codes[byteValue >> 4];
+      pairs[2 * byteValue + 1] = codes[byteValue & 15];
+    }
+    this.pairTable = manager.create(pairs, new Shape(256, 2));
   }
 
   /**
@@ -276,11 +282,9 @@ public final class FourBitWeightStore implements WeightStore {
 
   @Override
   public NDArray dense(DataType computeType) {
-    NDArray bytes = packed.toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray hi = Scalars.div(bytes, 16).floor().toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray lo = bytes.sub(Scalars.mul(hi, 16)); // (n_pad / 2)
-    NDArray idx = hi.stack(lo, 1).reshape(-1).toType(DataType.INT64, false); // (n_pad)
-    NDArray values = table.get(idx); // (n_pad) fractions of absmax
+    // one lookup per byte in a (256, 2) table of {high code's value, low code's value}
+    NDArray idx = packed.toType(DataType.INT64, false); // (n_pad / 2)
+    NDArray values = pairTable.get(idx).reshape(-1); // (n_pad) fractions of absmax
     NDArray amax = blockAbsmax(); // (blocks)
     NDArray w = values.reshape(amax.getShape().get(0), BLOCK).mul(amax.expandDims(1));
     NDArray flat = w.reshape(-1);
