@@ -272,7 +272,7 @@ final class BenchRows {
         o.put("peak_gb", peakGb());
         o.put("params", n);
         o.put("last_loss", r[1]);
-        o.put("fused_layers", m.fusedLayers() && !lora);
+        o.put("fused_layers", m.fusedLayers()); // LoRA without dropout runs fused too
         if (check != null) {
           o.put("loss_fused_vs_djl_path", check);
         }
