@@ -22,11 +22,14 @@ import ai.djl.training.GradientCollector;
 import ai.fairl.engine.FusedOps;
 import ai.fairl.engine.Scalars;
 import ai.fairl.model.ModelOutput;
+import ai.fairl.model.TrainNatives;
 import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.FourBitWeightStore;
 import ai.fairl.model.lora.LoraConfig;
 import ai.fairl.model.lora.LoraModel;
 import ai.fairl.model.lora.QuantType;
+import ai.fairl.train.GradientCheckpointing;
 import ai.fairl.train.LogProbs;
 import ai.fairl.train.grpo.GrpoConfig;
 import ai.fairl.train.grpo.GrpoLoss;
@@ -52,6 +55,9 @@ final class BenchRows {
     this.ops = ops;
     this.dtype = dtype;
     this.chunkRows = 1024;
+    if (TrainNatives.available() && Boolean.getBoolean("fairl.bench.compositeNorm")) {
+      TrainNatives.useFusedRmsNorm(false); // the fused layer with the composite RMSNorm
+    }
   }
 
   /**
@@ -74,8 +80,35 @@ final class BenchRows {
     return ids;
   }
 
+  /**
+   * A random-init model: on a GPU drawn there (normal(0, initializer_range) weights, norms 1,
+   * biases 0: TransformerModel.create's distribution, from the engine's generator seeded with
+   * {@code seed}, so two calls with one seed give one model), which takes seconds where create's
+   * host loop takes about ten per billion parameters; on a CPU through create.
+   */
   TransformerModel model(TransformerConfig c, long seed) {
-    TransformerModel m = TransformerModel.create(c, root, dtype, seed);
+    TransformerModel m;
+    if (root.getDevice().isGpu()) {
+      Engine.getInstance().setRandomSeed((int) seed);
+      Map<String, NDArray> w = new LinkedHashMap<>();
+      float std = (float) c.initializerRange();
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = root.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = root.zeros(shape, dtype);
+        } else {
+          a = root.randomNormal(0f, std, shape, dtype);
+        }
+        w.put(name, a);
+      }
+      m = TransformerModel.fromTensors(c, w, root, dtype);
+    } else {
+      m = TransformerModel.create(c, root, dtype, seed);
+    }
     FusedKernels.install(m, ops, true);
     return m;
   }
@@ -100,6 +133,9 @@ final class BenchRows {
     ModelOutput out = m.forward(ids, null, null, null, training, 1);
     NDArray hidden = out.hiddenStates().get(":, :{}, :", s - 1); // (rows, seq - 1, hidden)
     NDArray targets = ids.get(":, 1:"); // (rows, seq - 1)
+    if (TrainNatives.available()) {
+      return TrainNatives.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
+    }
     return ops.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
   }
 
@@ -122,6 +158,14 @@ final class BenchRows {
     }
 
     void update(NDManager scope) {
+      if (ops.isNative() && TrainNatives.available()) {
+        // all gradients in one call; afterwards set to None (zero_grad(set_to_none=True)), so
+        // their memory is free through the next forward, as in the PyTorch baseline
+        List<NDArray> grads = TrainNatives.gradients(params, scope);
+        ops.adamw(params, grads, m, v, hyper, ++step);
+        TrainNatives.clearGradients(params);
+        return;
+      }
       List<NDArray> grads = new ArrayList<>(params.size());
       for (NDArray p : params) {
         NDArray g = p.getGradient();
@@ -157,6 +201,7 @@ final class BenchRows {
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = fn.loss(scope, i);
         gc.backward(loss);
+        GradientCheckpointing.backwardPending(); // a no-op unless the model checkpoints
         opt.update(scope);
         if (i == warmup + steps - 1) {
           last = loss.getFloat();
@@ -164,7 +209,41 @@ final class BenchRows {
       }
     }
     ops.synchronize();
-    return new double[] {(System.nanoTime() - t0) / 1e9 / steps, last};
+    double stepS = (System.nanoTime() - t0) / 1e9 / steps;
+    // where the time goes (two more steps, untimed above, the device synchronised between parts):
+    // host time to enqueue the forward, forward, backward, optimizer; milliseconds, the last step's
+    double[] split = new double[4];
+    if (ops.isNative()) {
+      for (int i = 0; i < 2; i++) {
+        try (NDManager scope = root.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          long a = System.nanoTime();
+          NDArray loss = fn.loss(scope, warmup + steps + i);
+          long b = System.nanoTime();
+          ops.synchronize();
+          long c = System.nanoTime();
+          gc.backward(loss);
+          GradientCheckpointing.backwardPending();
+          ops.synchronize();
+          long d = System.nanoTime();
+          opt.update(scope);
+          ops.synchronize();
+          long e = System.nanoTime();
+          split = new double[] {(b - a) / 1e6, (c - a) / 1e6, (d - c) / 1e6, (e - d) / 1e6};
+        }
+      }
+    }
+    return new double[] {stepS, last, split[0], split[1], split[2], split[3]};
+  }
+
+  /** The split of trainSteps' result as a JSON object (milliseconds). */
+  static Map<String, Object> split(double[] r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("forward_enqueue_ms", r[2]);
+    o.put("forward_ms", r[3]);
+    o.put("backward_ms", r[4]);
+    o.put("optimizer_ms", r[5]);
+    return o;
   }
 
   Map<String, Object> sft(
@@ -172,6 +251,7 @@ final class BenchRows {
     ops.resetPeakMemory(0);
     long n = c.parameterCount();
     try (TransformerModel m = model(c, 0)) {
+      double[] check = lora ? null : fusedCheck(m, c, batch, seq);
       LoraModel lm = lora ? LoraModel.inject(m, loraConfig(), 1, "bench") : null;
       try (Optimizer opt = new Optimizer(lora ? lm.parameters() : m.parameters())) {
         double[] r =
@@ -192,6 +272,11 @@ final class BenchRows {
         o.put("peak_gb", peakGb());
         o.put("params", n);
         o.put("last_loss", r[1]);
+        o.put("fused_layers", m.fusedLayers()); // LoRA without dropout runs fused too
+        if (check != null) {
+          o.put("loss_fused_vs_djl_path", check);
+        }
+        o.put("split", split(r));
         return o;
       } finally {
         if (lm != null) {
@@ -199,6 +284,27 @@ final class BenchRows {
         }
       }
     }
+  }
+
+  /**
+   * The first batch's loss through the fused decoder layers and through the DJL path, before any
+   * training (the GPU check that both compute the same function, in bf16); null when the model has
+   * no fused path.
+   */
+  double[] fusedCheck(TransformerModel m, TransformerConfig c, int batch, int seq) {
+    if (!m.fusedLayers()) {
+      return null;
+    }
+    double[] out = new double[2];
+    for (int k = 0; k < 2; k++) {
+      m.setFusedLayers(k == 0);
+      try (NDManager scope = root.newSubManager()) {
+        NDArray ids = scope.create(batchIds(0, batch, seq, c.vocabSize()), new Shape(batch, seq));
+        out[k] = nextTokenLogProbs(m, ids, false).mean().neg().getFloat();
+      }
+    }
+    m.setFusedLayers(true);
+    return out;
   }
 
   static LoraConfig loraConfig() {
@@ -288,7 +394,13 @@ final class BenchRows {
                           batchIds(100 + i, 2 * pairs, seq, c.vocabSize()),
                           new Shape(2 * pairs, seq));
                   NDArray pol = nextTokenLogProbs(policy, ids, true).sum(new int[] {1}); // (2p)
-                  NDArray rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}).stopGradient();
+                  NDArray rf; // the frozen reference: no autograd bookkeeping
+                  ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                  try {
+                    rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}); // (2p)
+                  } finally {
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                  }
                   NDArray d = pol.sub(rf); // (2p)
                   NDArray z =
                       Scalars.mul(d.get(":{}", pairs).sub(d.get("{}:", pairs)), beta); // (p)
@@ -302,6 +414,7 @@ final class BenchRows {
         o.put("step_s", r[0]);
         o.put("peak_gb", peakGb());
         o.put("last_loss", r[1]);
+        o.put("split", split(r));
         return o;
       }
     }
@@ -393,15 +506,74 @@ final class BenchRows {
     return o;
   }
 
-  /** QLoRA: NF4 double-quantised frozen projections, LoRA r8 all-linear, a few training steps. */
+  /**
+   * A random-init model whose projections are NF4 (double-quantised) from the start: each
+   * projection's bf16 weight is drawn on the device, quantised there
+   * (FourBitWeightStore.quantizeTensor) and freed before the next, so the bf16 projections never
+   * all exist at once (as bitsandbytes quantises while loading). Embeddings and lm_head stay in the
+   * compute dtype, norms are ones, biases zeros. {@code bytes} receives {bf16 bytes of the
+   * projections, their NF4 bytes}.
+   */
+  TransformerModel quantisedModel(TransformerConfig c, long[] bytes) {
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    NDArray zero = root.zeros(new Shape(1, 1), dtype);
+    float std = (float) c.initializerRange();
+    for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+      String name = e.getKey();
+      Shape shape = e.getValue();
+      boolean projection =
+          name.endsWith("_proj.weight") && ALL_LINEAR.stream().anyMatch(name::contains);
+      NDArray a;
+      if (projection) {
+        a = zero.broadcast(shape); // a view of one value: no memory until quantised below
+      } else if (name.endsWith("norm.weight")) {
+        a = root.ones(shape, dtype);
+      } else if (name.endsWith(".bias")) {
+        a = root.zeros(shape, dtype);
+      } else {
+        a = root.randomNormal(0f, std, shape, dtype);
+      }
+      w.put(name, a);
+    }
+    TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
+    FusedKernels.install(m, ops, true);
+    for (Map.Entry<String, ai.fairl.model.Linear> e : m.linears().entrySet()) {
+      ai.fairl.model.Linear l = e.getValue();
+      if (!ALL_LINEAR.stream().anyMatch(e.getKey()::endsWith)) {
+        continue;
+      }
+      FourBitWeightStore q;
+      try (NDArray dense =
+          root.randomNormal(0f, std, new Shape(l.outFeatures(), l.inFeatures()), dtype)) {
+        q = FourBitWeightStore.quantizeTensor(dense, QuantType.NF4, true);
+      }
+      bytes[0] += (long) l.outFeatures() * l.inFeatures() * dtype.getNumOfBytes();
+      bytes[1] += q.storageBytes();
+      l.setWeightStore(q).close();
+    }
+    zero.close();
+    return m;
+  }
+
+  /**
+   * QLoRA: a model built NF4 from the start (quantisedModel), LoRA r8 on all linear layers,
+   * gradient checkpointing per layer, a few training steps. Peaks: the whole row (building and
+   * quantising included) and the training steps alone.
+   */
   Map<String, Object> qlora(TransformerConfig c, int batch, int seq, int steps) {
-    try (TransformerModel m = model(c, 0)) {
-      long[] bytes = LoraModel.quantize4bit(m, QuantType.NF4, true);
+    ops.synchronize();
+    ops.resetPeakMemory(0);
+    long t0 = System.nanoTime();
+    long[] bytes = new long[2];
+    try (TransformerModel m = quantisedModel(c, bytes)) {
       ops.synchronize();
-      ops.resetPeakMemory(0);
+      double buildS = (System.nanoTime() - t0) / 1e9;
+      double buildPeak = peakGb();
       double afterLoad = ops.cudaMemory(0).map(x -> x.allocated() / 1e9).orElse(0.0);
+      GradientCheckpointing.enable(m);
       try (LoraModel lm = LoraModel.inject(m, loraConfig(), 1, "bench");
           Optimizer opt = new Optimizer(lm.parameters())) {
+        ops.resetPeakMemory(0);
         double[] r =
             trainSteps(
                 opt,
@@ -413,17 +585,24 @@ final class BenchRows {
                 },
                 1,
                 steps);
+        double trainPeak = peakGb();
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("peak_gb", peakGb());
-        o.put("peak_gib", peakGb() * 1e9 / (1L << 30));
+        o.put("peak_gb", Math.max(buildPeak, trainPeak));
+        o.put("peak_gib", Math.max(buildPeak, trainPeak) * 1e9 / (1L << 30));
+        o.put("train_peak_gb", trainPeak);
+        o.put("build_peak_gb", buildPeak);
+        o.put("build_s", buildS);
         o.put("weights_gb_after_quantisation", afterLoad);
         o.put("projection_bytes_bf16", bytes[0]);
         o.put("projection_bytes_nf4", bytes[1]);
         o.put("tokens_per_s", batch * seq / r[0]);
         o.put("batch", batch);
         o.put("seq", seq);
+        o.put("gradient_checkpointing", true);
         o.put("last_loss", r[1]);
         return o;
+      } finally {
+        GradientCheckpointing.disable(m);
       }
     }
   }

@@ -1,6 +1,7 @@
 package ai.fairl.model;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /** One pre-norm decoder block: attention then SwiGLU MLP, each with a residual connection. */
 final class DecoderLayer {
@@ -44,8 +45,73 @@ final class DecoderLayer {
     this.kNorm = kNorm;
   }
 
+  /** No active adapters, or one plain low-rank adapter (LoRA without dropout) per projection. */
+  private boolean fusable(boolean training) {
+    for (Linear l : List.of(q, k, v, o, gate, up, down)) {
+      if (l.hasActiveAdapters()
+          && !(l.adapters().size() == 1
+              && l.adapters().get(0) instanceof LowRankAdapter a
+              && a.plainLowRank(training))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The whole layer in one fairl-native call; keyMask (batch, 1, 1, seq) boolean or null. */
+  private NDArray fused(NDArray h, TransformerModel m, NDArray cos, NDArray sin, NDArray keyMask) {
+    TransformerConfig c = m.config();
+    List<Linear> ls = List.of(q, k, v, o, gate, up, down);
+    long[] w = new long[7];
+    long[] b = new long[7];
+    long[] la = null;
+    long[] lb = null;
+    double[] ls2 = null;
+    for (int i = 0; i < 7; i++) {
+      Linear l = ls.get(i);
+      w[i] = TrainNatives.handle(l.weightFor(h));
+      b[i] = TrainNatives.handle(l.biasFor(h));
+      if (l.hasActiveAdapters()) {
+        if (la == null) {
+          la = new long[7];
+          lb = new long[7];
+          ls2 = new double[7];
+        }
+        LowRankAdapter a = (LowRankAdapter) l.adapters().get(0);
+        la[i] = TrainNatives.handle(a.a());
+        lb[i] = TrainNatives.handle(a.b());
+        ls2[i] = a.scaling();
+      }
+    }
+    long[] norms = {
+      TrainNatives.handle(TransformerModel.like(inputNorm, h)),
+      TrainNatives.handle(TransformerModel.like(postNorm, h)),
+      qNorm == null ? 0 : TrainNatives.handle(TransformerModel.like(qNorm, h)),
+      kNorm == null ? 0 : TrainNatives.handle(TransformerModel.like(kNorm, h))
+    };
+    long out =
+        TrainNatives.decoderLayer(
+            TrainNatives.handle(h),
+            w,
+            b,
+            norms,
+            la,
+            lb,
+            ls2,
+            TrainNatives.handle(TransformerModel.like(cos, h)),
+            TrainNatives.handle(TransformerModel.like(sin, h)),
+            TrainNatives.handle(keyMask),
+            c.numHeads(),
+            c.numKvHeads(),
+            c.headDim(),
+            (float) c.rmsNormEps(),
+            (float) (1.0 / Math.sqrt(c.headDim())));
+    return TrainNatives.wrap(h, out); // (batch, seq, hidden)
+  }
+
   /**
    * @param h (batch, seq, hidden)
+   * @param keyMask (batch, 1, 1, seq) boolean for the fused path, or null (causal only)
    * @return (batch, seq, hidden)
    */
   NDArray forward(
@@ -54,9 +120,13 @@ final class DecoderLayer {
       NDArray cos,
       NDArray sin,
       AttentionMask mask,
+      NDArray keyMask,
       KvCache cache,
       boolean training) {
     TransformerConfig c = m.config();
+    if (m.fusedLayers() && cache == null && mask.slidingWindow() <= 0 && fusable(training)) {
+      return fused(h, m, cos, sin, keyMask);
+    }
     long b = h.getShape().get(0);
     long s = h.getShape().get(1);
     float eps = (float) c.rmsNormEps();

@@ -47,6 +47,7 @@ public final class TransformerModel implements AutoCloseable {
   private NormKernel normKernel = NormKernel.composite();
   private LayerHook layerHook = LayerHook.direct();
   private DataType computeType;
+  private boolean fusedLayers;
 
   private TransformerModel(TransformerConfig config, NDManager manager, Map<String, NDArray> w) {
     this.config = config;
@@ -54,6 +55,8 @@ public final class TransformerModel implements AutoCloseable {
     this.dtype = w.get("model.embed_tokens.weight").getDataType();
     this.computeType = dtype;
     this.rotary = new Rotary(config);
+    // on by default on a GPU with fairl-native (the same maths; see setFusedLayers)
+    this.fusedLayers = manager.getDevice().isGpu() && TrainNatives.available();
     Map<String, NDArray> remaining = new LinkedHashMap<>(w);
     Map<String, NDArray> params = new LinkedHashMap<>();
     Map<String, Linear> lin = new LinkedHashMap<>();
@@ -444,14 +447,23 @@ public final class TransformerModel implements AutoCloseable {
       h = h.toType(computeType, false); // mixed precision: fp32 master weights, bf16/fp16 compute
     }
     NDArray[] cs = rotary.cosSin(pos.toType(DataType.INT64, false));
+    if (computeType != DataType.FLOAT32) {
+      // rotary runs in the compute dtype (as transformers casts cos/sin): cast once, not per layer
+      cs = new NDArray[] {cs[0].toType(computeType, false), cs[1].toType(computeType, false)};
+    }
     AttentionMask am = buildMask(m, mask64, b, s, past);
+    // the fused layer's key mask: none when every token is real (no mask given), else (b, 1, 1, s)
+    NDArray keyMask =
+        fusedLayers && cache == null && attentionMask != null
+            ? mask64.reshape(b, 1, 1, total).gt(0)
+            : null;
     for (DecoderLayer layer : layers) {
       final NDArray[] cosSin = cs;
       h =
           layerHook.run(
               layer.index,
               h,
-              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, cache, training),
+              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, keyMask, cache, training),
               training);
     }
     NDArray hidden =
@@ -623,6 +635,26 @@ public final class TransformerModel implements AutoCloseable {
 
   public LayerHook layerHook() {
     return layerHook;
+  }
+
+  /**
+   * Runs each decoder layer as one fairl-native call (fairl-native/src/train.cc) where it can: no
+   * KV cache, no sliding window, no active adapters; other layers and calls keep the DJL path. Same
+   * maths as the DJL path (SiLU in one kernel; attention through PyTorch's SDPA, causal, with the
+   * key mask when an attention mask is given). Fewer JNI calls per step, and the layer's
+   * intermediates are freed as soon as autograd no longer needs them.
+   *
+   * <p>On by default for a model on a GPU when fairl-native has the natives; off on a CPU.
+   *
+   * @return whether the fused path is on (false without fairl-native's training natives)
+   */
+  public boolean setFusedLayers(boolean on) {
+    fusedLayers = on && TrainNatives.available();
+    return fusedLayers;
+  }
+
+  public boolean fusedLayers() {
+    return fusedLayers;
   }
 
   /** Installs the per-layer hook (gradient checkpointing, timing). */
