@@ -1,7 +1,8 @@
 /*
  * The work of each `fairl bench` row on our Java stack: ai.fairl.model's TransformerModel (random
- * init from the real-size configs), LoRA from ai.fairl.model.lora, generation from
- * a device-side decoding loop (see deviceDecode), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
+ * init from the real-size configs), LoRA from ai.fairl.model.lora, generation through
+ * ai.fairl.generate.Generator (static KV cache, token choice on the device, CUDA graphs where
+ * fairl-native has them), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
  * RMSNorm, chunked chosen-token log-probs, fused AdamW, CUDA memory statistics).
  *
  * Simplified: the training rows run the optimizer step themselves (forward, chunked log-prob loss,
@@ -21,6 +22,9 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import ai.fairl.engine.FusedOps;
 import ai.fairl.engine.Scalars;
+import ai.fairl.generate.GenerationConfig;
+import ai.fairl.generate.GenerationResult;
+import ai.fairl.generate.Generator;
 import ai.fairl.model.ModelOutput;
 import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
@@ -206,70 +210,42 @@ final class BenchRows {
   }
 
   Map<String, Object> decode(TransformerConfig c, int batch, int prompt, int newTokens) {
-    try (TransformerModel m = model(c, 0)) {
+    try (TransformerModel m = model(c, 0);
+        Generator gen = new Generator(m, null)) {
       long[][] prompts = new long[batch][prompt];
       for (int r = 0; r < batch; r++) {
         for (int t = 0; t < prompt; t++) {
           prompts[r][t] = token(1_000_000, r, t, c.vocabSize());
         }
       }
-      deviceDecode(m, prompts, Math.min(8, newTokens), 0); // warm-up
+      GenerationConfig cfg = GenerationConfig.greedy(newTokens).withStopTokens(List.of(-1L));
+      // warm-up over the same lengths, as the baseline does; with CUDA graphs it also captures
       ops.synchronize();
+      long w0 = System.nanoTime();
+      gen.generate(prompts, cfg, null);
+      ops.synchronize();
+      double first = (System.nanoTime() - w0) / 1e9;
       long t0 = System.nanoTime();
-      long[][] res = deviceDecode(m, prompts, newTokens, 0);
+      GenerationResult res = gen.generate(prompts, cfg, null);
       ops.synchronize();
       double s = (System.nanoTime() - t0) / 1e9;
-      long produced = (long) res.length * res[0].length;
+      long produced = 0;
+      for (long[] t : res.tokens()) {
+        produced += t.length;
+      }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("tokens_per_s", produced / s);
       o.put("seconds", s);
       o.put("new_tokens", produced);
-      o.put("loop", "device-side greedy/sampling loop over TransformerModel + KvCache");
+      o.put("first_call_s", first);
+      o.put("decode_path", gen.lastDecodePath());
+      o.put(
+          "loop",
+          "ai.fairl.generate.Generator (static KV cache, token choice on the device; "
+              + gen.lastDecodePath()
+              + "); the timed call is the second of the same shape");
       return o;
     }
-  }
-
-  /**
-   * Decoding with the choice of each token on the device: greedy argmax, or (temperature > 0)
-   * Gumbel-max sampling, which draws from softmax(logits / temperature) as torch.multinomial does.
-   * Only the chosen ids (batch longs) cross to the host per step, where ai.fairl.generate.Generator
-   * copies the (batch, vocab) fp32 logits and picks on the host. Prompts must have equal lengths
-   * (no padding); no stop tokens.
-   */
-  static long[][] deviceDecode(
-      TransformerModel m, long[][] prompts, int newTokens, double temperature) {
-    int b = prompts.length;
-    int p = prompts[0].length;
-    long[] flat = new long[b * p];
-    for (int r = 0; r < b; r++) {
-      if (prompts[r].length != p) {
-        throw new IllegalArgumentException("deviceDecode needs equal prompt lengths");
-      }
-      System.arraycopy(prompts[r], 0, flat, r * p, p);
-    }
-    long vocab = m.config().vocabSize();
-    long[][] out = new long[b][newTokens];
-    try (NDManager gen = m.manager().newSubManager();
-        ai.fairl.model.KvCache cache = m.newCache(gen)) {
-      NDArray step = gen.create(flat, new Shape(b, p));
-      for (int i = 0; i < newTokens; i++) {
-        long[] next;
-        try (NDManager sm = gen.newSubManager()) {
-          step.attach(sm);
-          NDArray x = m.forward(step, null, null, cache, false, 1).logits().reshape(b, vocab);
-          if (temperature > 0) {
-            NDArray u = sm.randomUniform(1e-20f, 1f, x.getShape()); // (b, vocab)
-            x = Scalars.div(x, temperature).sub(u.log().neg().log());
-          }
-          next = x.argMax(1).toLongArray(); // (b)
-        }
-        for (int r = 0; r < b; r++) {
-          out[r][i] = next[r];
-        }
-        step = gen.create(next, new Shape(b, 1));
-      }
-    }
-    return out;
   }
 
   /** One DPO step: policy (full fine-tuning) and a frozen reference, chosen and rejected rows. */
@@ -327,9 +303,11 @@ final class BenchRows {
     double lp = 0;
     double upd = 0;
     double last = Double.NaN;
+    String path = "";
     try (TransformerModel policy = model(c, 0);
         TransformerModel ref = model(c, 0);
-        Optimizer opt = new Optimizer(policy.parameters())) {
+        Optimizer opt = new Optimizer(policy.parameters());
+        Generator generator = new Generator(policy, null)) {
       for (int step = 0; step <= steps; step++) { // step 0 warms up
         long[][] p = new long[rows][promptLen];
         for (int r = 0; r < rows; r++) {
@@ -339,7 +317,11 @@ final class BenchRows {
         }
         ops.synchronize();
         long t0 = System.nanoTime();
-        long[][] res = deviceDecode(policy, p, step == 0 ? 4 : newTokens, 1.0);
+        GenerationConfig sampling =
+            GenerationConfig.sampling(step == 0 ? 4 : newTokens, 1.0, 0, 1.0, step)
+                .withStopTokens(List.of(-1L));
+        long[][] res = generator.generate(p, sampling, null).tokens().toArray(new long[0][]);
+        path = generator.lastDecodePath();
         ops.synchronize();
         long t1 = System.nanoTime();
         int comp = res[0].length;
@@ -388,6 +370,7 @@ final class BenchRows {
     o.put("update_s", upd / steps);
     o.put("step_s", (gen + lp + upd) / steps);
     o.put("completions", rows);
+    o.put("decode_path", path);
     o.put("peak_gb", peakGb());
     o.put("last_loss", last);
     return o;
