@@ -29,7 +29,7 @@ using namespace fairl;
 #ifdef FAIRL_GRAPHS_CUDA
 namespace {
 struct Graph {
-  explicit Graph(int dev) : device(dev), side(c10::cuda::getStreamFromPool(false, dev)) {}
+  explicit Graph(int dev) : device(dev), side(c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(dev))) {}
   int device;
   c10::cuda::CUDAStream side;
   c10::optional<c10::cuda::CUDAStream> saved;
@@ -73,7 +73,7 @@ GRAPH_FN(void, sideStream)(JNIEnv* env, jclass, jlong h, jboolean on) {
   c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(g.device));
   if (on) {
     TORCH_CHECK(!g.saved.has_value(), "fairl-native: side stream already current");
-    c10::cuda::CUDAStream cur = c10::cuda::getCurrentCUDAStream(g.device);
+    c10::cuda::CUDAStream cur = c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(g.device));
     at::cuda::CUDAEvent ev;
     ev.record(cur);
     ev.block(g.side);

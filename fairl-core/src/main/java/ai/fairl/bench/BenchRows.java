@@ -209,9 +209,65 @@ final class BenchRows {
     return new LoraConfig(8, 16, 0, ALL_LINEAR, null, null, LoraConfig.Bias.NONE);
   }
 
+  /**
+   * A decode/GRPO model: on a GPU with random weights drawn on the device (normal(0,
+   * initializer_range) from the engine's seeded generator, unit norms, zero biases), which takes
+   * seconds where the host-side init of {@link TransformerModel#create} takes minutes for 3B; on
+   * the CPU the seeded host init. Kernels as {@link #model}.
+   */
+  TransformerModel decodeModel(TransformerConfig c, long seed) {
+    if (!ops.isNative() || !root.getDevice().isGpu()) {
+      return model(c, seed);
+    }
+    Engine.getInstance().setRandomSeed((int) seed);
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    try (NDManager staging = root.newSubManager()) {
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = staging.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = staging.zeros(shape, dtype);
+        } else {
+          a =
+              staging
+                  .randomNormal(0f, (float) c.initializerRange(), shape, DataType.FLOAT32)
+                  .toType(dtype, false);
+        }
+        w.put(name, a);
+      }
+      TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
+      FusedKernels.install(m, ops, true);
+      return m;
+    }
+  }
+
+  private TransformerModel decodeModel;
+  private TransformerConfig decodeConfig;
+
+  /** One model per shape for both decode rows (b1 and b64); the previous shape's is closed. */
+  private TransformerModel sharedDecodeModel(TransformerConfig c) {
+    if (decodeModel == null || !c.equals(decodeConfig)) {
+      closeDecodeModel();
+      decodeModel = decodeModel(c, 0);
+      decodeConfig = c;
+    }
+    return decodeModel;
+  }
+
+  void closeDecodeModel() {
+    if (decodeModel != null) {
+      decodeModel.close();
+      decodeModel = null;
+      decodeConfig = null;
+    }
+  }
+
   Map<String, Object> decode(TransformerConfig c, int batch, int prompt, int newTokens) {
-    try (TransformerModel m = model(c, 0);
-        Generator gen = new Generator(m, null)) {
+    TransformerModel m = sharedDecodeModel(c);
+    try (Generator gen = new Generator(m, null)) {
       long[][] prompts = new long[batch][prompt];
       for (int r = 0; r < batch; r++) {
         for (int t = 0; t < prompt; t++) {
@@ -239,6 +295,25 @@ final class BenchRows {
       o.put("new_tokens", produced);
       o.put("first_call_s", first);
       o.put("decode_path", gen.lastDecodePath());
+      if (gen.lastDecodePath().equals("cuda-graph")) {
+        // the replayed graph must choose what the same step run eagerly chooses
+        int check = Math.min(8, newTokens);
+        try (Generator eager = new Generator(m, null)) {
+          eager.setCudaGraphs(false);
+          GenerationResult e =
+              eager.generate(
+                  prompts, GenerationConfig.greedy(check).withStopTokens(List.of(-1L)), null);
+          int same = 0;
+          int total = 0;
+          for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < check; t++) {
+              total++;
+              same += e.tokens().get(r)[t] == res.tokens().get(r)[t] ? 1 : 0;
+            }
+          }
+          o.put("graph_vs_eager_tokens_equal", same + "/" + total);
+        }
+      }
       o.put(
           "loop",
           "ai.fairl.generate.Generator (static KV cache, token choice on the device; "
@@ -304,8 +379,10 @@ final class BenchRows {
     double upd = 0;
     double last = Double.NaN;
     String path = "";
-    try (TransformerModel policy = model(c, 0);
-        TransformerModel ref = model(c, 0);
+    closeDecodeModel();
+    double lpGap = 0;
+    try (TransformerModel policy = decodeModel(c, 0);
+        TransformerModel ref = decodeModel(c, 0);
         Optimizer opt = new Optimizer(policy.parameters());
         Generator generator = new Generator(policy, null)) {
       for (int step = 0; step <= steps; step++) { // step 0 warms up
@@ -320,7 +397,8 @@ final class BenchRows {
         GenerationConfig sampling =
             GenerationConfig.sampling(step == 0 ? 4 : newTokens, 1.0, 0, 1.0, step)
                 .withStopTokens(List.of(-1L));
-        long[][] res = generator.generate(p, sampling, null).tokens().toArray(new long[0][]);
+        GenerationResult gr = generator.generate(p, sampling, null);
+        long[][] res = gr.tokens().toArray(new long[0][]);
         path = generator.lastDecodePath();
         ops.synchronize();
         long t1 = System.nanoTime();
@@ -344,6 +422,17 @@ final class BenchRows {
           refLp = nextTokenLogProbs(ref, x, false).get(cols).stopGradient();
           ops.synchronize();
           long t2 = System.nanoTime();
+          if (step == steps) {
+            // sampler log-probs against the recompute (bf16: different kernels, same maths)
+            float[] re = old.toType(DataType.FLOAT32, false).toFloatArray();
+            double sum = 0;
+            for (int r = 0; r < rows; r++) {
+              for (int t = 0; t < comp; t++) {
+                sum += Math.abs(re[r * comp + t] - gr.logProbs().get(r)[t]);
+              }
+            }
+            lpGap = sum / (rows * comp);
+          }
           NDArray a = scope.create(adv);
           NDArray mask = scope.ones(new Shape(rows, comp), DataType.FLOAT32);
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -371,6 +460,7 @@ final class BenchRows {
     o.put("step_s", (gen + lp + upd) / steps);
     o.put("completions", rows);
     o.put("decode_path", path);
+    o.put("generation_vs_recompute_logprob_mean_abs", lpGap);
     o.put("peak_gb", peakGb());
     o.put("last_loss", last);
     return o;
