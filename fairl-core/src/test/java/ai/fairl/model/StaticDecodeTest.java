@@ -16,9 +16,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * CPU: same greedy tokens and logits within 1e-5, with left padding, grouped-query attention,
  * qk-norm (qwen3), Llama 3 rope scaling and a sliding window shorter than the sequence.
  */
-class StaticDecodeTest {
+public class StaticDecodeTest {
 
-  static TransformerConfig withWindow(TransformerConfig c, int window) {
+  public static TransformerConfig withWindow(TransformerConfig c, int window) {
     return new TransformerConfig(
         c.architecture(),
         c.modelType(),
