@@ -1,7 +1,8 @@
 /*
  * The work of each `fairl bench` row on our Java stack: ai.fairl.model's TransformerModel (random
- * init from the real-size configs), LoRA from ai.fairl.model.lora, generation from
- * a device-side decoding loop (see deviceDecode), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
+ * init from the real-size configs), LoRA from ai.fairl.model.lora, generation through
+ * ai.fairl.generate.Generator (static KV cache, token choice on the device, CUDA graphs where
+ * fairl-native has them), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
  * RMSNorm, chunked chosen-token log-probs, fused AdamW, CUDA memory statistics).
  *
  * Simplified: the training rows run the optimizer step themselves (forward, chunked log-prob loss,
@@ -21,6 +22,9 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import ai.fairl.engine.FusedOps;
 import ai.fairl.engine.Scalars;
+import ai.fairl.generate.GenerationConfig;
+import ai.fairl.generate.GenerationResult;
+import ai.fairl.generate.Generator;
 import ai.fairl.model.ModelOutput;
 import ai.fairl.model.TrainNatives;
 import ai.fairl.model.TransformerConfig;
@@ -311,71 +315,118 @@ final class BenchRows {
     return new LoraConfig(8, 16, 0, ALL_LINEAR, null, null, LoraConfig.Bias.NONE);
   }
 
+  /**
+   * A decode/GRPO model: on a GPU with random weights drawn on the device (normal(0,
+   * initializer_range) from the engine's seeded generator, unit norms, zero biases), which takes
+   * seconds where the host-side init of {@link TransformerModel#create} takes minutes for 3B; on
+   * the CPU the seeded host init. Kernels as {@link #model}.
+   */
+  TransformerModel decodeModel(TransformerConfig c, long seed) {
+    if (!ops.isNative() || !root.getDevice().isGpu()) {
+      return model(c, seed);
+    }
+    Engine.getInstance().setRandomSeed((int) seed);
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    try (NDManager staging = root.newSubManager()) {
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = staging.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = staging.zeros(shape, dtype);
+        } else {
+          a =
+              staging
+                  .randomNormal(0f, (float) c.initializerRange(), shape, DataType.FLOAT32)
+                  .toType(dtype, false);
+        }
+        w.put(name, a);
+      }
+      TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
+      FusedKernels.install(m, ops, true);
+      return m;
+    }
+  }
+
+  private TransformerModel decodeModel;
+  private TransformerConfig decodeConfig;
+
+  /** One model per shape for both decode rows (b1 and b64); the previous shape's is closed. */
+  private TransformerModel sharedDecodeModel(TransformerConfig c) {
+    if (decodeModel == null || !c.equals(decodeConfig)) {
+      closeDecodeModel();
+      decodeModel = decodeModel(c, 0);
+      decodeConfig = c;
+    }
+    return decodeModel;
+  }
+
+  void closeDecodeModel() {
+    if (decodeModel != null) {
+      decodeModel.close();
+      decodeModel = null;
+      decodeConfig = null;
+    }
+  }
+
   Map<String, Object> decode(TransformerConfig c, int batch, int prompt, int newTokens) {
-    try (TransformerModel m = model(c, 0)) {
+    TransformerModel m = sharedDecodeModel(c);
+    try (Generator gen = new Generator(m, null)) {
       long[][] prompts = new long[batch][prompt];
       for (int r = 0; r < batch; r++) {
         for (int t = 0; t < prompt; t++) {
           prompts[r][t] = token(1_000_000, r, t, c.vocabSize());
         }
       }
-      deviceDecode(m, prompts, Math.min(8, newTokens), 0); // warm-up
+      GenerationConfig cfg = GenerationConfig.greedy(newTokens).withStopTokens(List.of(-1L));
+      // warm-up over the same lengths, as the baseline does; with CUDA graphs it also captures
       ops.synchronize();
+      long w0 = System.nanoTime();
+      gen.generate(prompts, cfg, null);
+      ops.synchronize();
+      double first = (System.nanoTime() - w0) / 1e9;
       long t0 = System.nanoTime();
-      long[][] res = deviceDecode(m, prompts, newTokens, 0);
+      GenerationResult res = gen.generate(prompts, cfg, null);
       ops.synchronize();
       double s = (System.nanoTime() - t0) / 1e9;
-      long produced = (long) res.length * res[0].length;
+      long produced = 0;
+      for (long[] t : res.tokens()) {
+        produced += t.length;
+      }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("tokens_per_s", produced / s);
       o.put("seconds", s);
       o.put("new_tokens", produced);
-      o.put("loop", "device-side greedy/sampling loop over TransformerModel + KvCache");
+      o.put("first_call_s", first);
+      o.put("decode_path", gen.lastDecodePath());
+      if (gen.lastDecodePath().equals("cuda-graph")) {
+        // the replayed graph must choose what the same step run eagerly chooses
+        int check = Math.min(8, newTokens);
+        try (Generator eager = new Generator(m, null)) {
+          eager.setCudaGraphs(false);
+          GenerationResult e =
+              eager.generate(
+                  prompts, GenerationConfig.greedy(check).withStopTokens(List.of(-1L)), null);
+          int same = 0;
+          int total = 0;
+          for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < check; t++) {
+              total++;
+              same += e.tokens().get(r)[t] == res.tokens().get(r)[t] ? 1 : 0;
+            }
+          }
+          o.put("graph_vs_eager_tokens_equal", same + "/" + total);
+        }
+      }
+      o.put(
+          "loop",
+          "ai.fairl.generate.Generator (static KV cache, token choice on the device; "
+              + gen.lastDecodePath()
+              + "); the timed call is the second of the same shape");
       return o;
     }
-  }
-
-  /**
-   * Decoding with the choice of each token on the device: greedy argmax, or (temperature > 0)
-   * Gumbel-max sampling, which draws from softmax(logits / temperature) as torch.multinomial does.
-   * Only the chosen ids (batch longs) cross to the host per step, where ai.fairl.generate.Generator
-   * copies the (batch, vocab) fp32 logits and picks on the host. Prompts must have equal lengths
-   * (no padding); no stop tokens.
-   */
-  static long[][] deviceDecode(
-      TransformerModel m, long[][] prompts, int newTokens, double temperature) {
-    int b = prompts.length;
-    int p = prompts[0].length;
-    long[] flat = new long[b * p];
-    for (int r = 0; r < b; r++) {
-      if (prompts[r].length != p) {
-        throw new IllegalArgumentException("deviceDecode needs equal prompt lengths");
-      }
-      System.arraycopy(prompts[r], 0, flat, r * p, p);
-    }
-    long vocab = m.config().vocabSize();
-    long[][] out = new long[b][newTokens];
-    try (NDManager gen = m.manager().newSubManager();
-        ai.fairl.model.KvCache cache = m.newCache(gen)) {
-      NDArray step = gen.create(flat, new Shape(b, p));
-      for (int i = 0; i < newTokens; i++) {
-        long[] next;
-        try (NDManager sm = gen.newSubManager()) {
-          step.attach(sm);
-          NDArray x = m.forward(step, null, null, cache, false, 1).logits().reshape(b, vocab);
-          if (temperature > 0) {
-            NDArray u = sm.randomUniform(1e-20f, 1f, x.getShape()); // (b, vocab)
-            x = Scalars.div(x, temperature).sub(u.log().neg().log());
-          }
-          next = x.argMax(1).toLongArray(); // (b)
-        }
-        for (int r = 0; r < b; r++) {
-          out[r][i] = next[r];
-        }
-        step = gen.create(next, new Shape(b, 1));
-      }
-    }
-    return out;
   }
 
   /** One DPO step: policy (full fine-tuning) and a frozen reference, chosen and rejected rows. */
@@ -440,9 +491,13 @@ final class BenchRows {
     double lp = 0;
     double upd = 0;
     double last = Double.NaN;
-    try (TransformerModel policy = model(c, 0);
-        TransformerModel ref = model(c, 0);
-        Optimizer opt = new Optimizer(policy.parameters())) {
+    String path = "";
+    closeDecodeModel();
+    double lpGap = 0;
+    try (TransformerModel policy = decodeModel(c, 0);
+        TransformerModel ref = decodeModel(c, 0);
+        Optimizer opt = new Optimizer(policy.parameters());
+        Generator generator = new Generator(policy, null)) {
       for (int step = 0; step <= steps; step++) { // step 0 warms up
         long[][] p = new long[rows][promptLen];
         for (int r = 0; r < rows; r++) {
@@ -452,7 +507,12 @@ final class BenchRows {
         }
         ops.synchronize();
         long t0 = System.nanoTime();
-        long[][] res = deviceDecode(policy, p, step == 0 ? 4 : newTokens, 1.0);
+        GenerationConfig sampling =
+            GenerationConfig.sampling(step == 0 ? 4 : newTokens, 1.0, 0, 1.0, step)
+                .withStopTokens(List.of(-1L));
+        GenerationResult gr = generator.generate(p, sampling, null);
+        long[][] res = gr.tokens().toArray(new long[0][]);
+        path = generator.lastDecodePath();
         ops.synchronize();
         long t1 = System.nanoTime();
         int comp = res[0].length;
@@ -475,6 +535,17 @@ final class BenchRows {
           refLp = nextTokenLogProbs(ref, x, false).get(cols).stopGradient();
           ops.synchronize();
           long t2 = System.nanoTime();
+          if (step == steps) {
+            // sampler log-probs against the recompute (bf16: different kernels, same maths)
+            float[] re = old.toType(DataType.FLOAT32, false).toFloatArray();
+            double sum = 0;
+            for (int r = 0; r < rows; r++) {
+              for (int t = 0; t < comp; t++) {
+                sum += Math.abs(re[r * comp + t] - gr.logProbs().get(r)[t]);
+              }
+            }
+            lpGap = sum / (rows * comp);
+          }
           NDArray a = scope.create(adv);
           NDArray mask = scope.ones(new Shape(rows, comp), DataType.FLOAT32);
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -501,6 +572,8 @@ final class BenchRows {
     o.put("update_s", upd / steps);
     o.put("step_s", (gen + lp + upd) / steps);
     o.put("completions", rows);
+    o.put("decode_path", path);
+    o.put("generation_vs_recompute_logprob_mean_abs", lpGap);
     o.put("peak_gb", peakGb());
     o.put("last_loss", last);
     return o;

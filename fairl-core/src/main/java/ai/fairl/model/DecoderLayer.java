@@ -157,4 +157,49 @@ final class DecoderLayer {
             AttentionKernel.silu(gate.forward(x, training)).mul(up.forward(x, training)), training);
     return h.add(mlp);
   }
+
+  /**
+   * One decode step against a {@link StaticKvCache}: as {@link #forward} for a single new token,
+   * except that its key and value are written in place at {@code slot} and attention reads the
+   * whole cache under {@code mask}. Everything derived from the cache is re-homed to {@code h}'s
+   * manager (the step's), so nothing accumulates on the cache.
+   *
+   * @param h (batch, 1, hidden)
+   * @param slot (1) int64
+   * @return (batch, 1, hidden)
+   */
+  NDArray forwardStatic(
+      NDArray h,
+      TransformerModel m,
+      NDArray cos,
+      NDArray sin,
+      AttentionMask mask,
+      StaticKvCache cache,
+      NDArray slot) {
+    TransformerConfig c = m.config();
+    long b = h.getShape().get(0);
+    float eps = (float) c.rmsNormEps();
+    NormKernel norm = m.normKernel();
+    NDArray x = norm.rmsNorm(h, TransformerModel.like(inputNorm, h), eps);
+    NDArray qs = q.forward(x, false).reshape(b, 1, c.numHeads(), c.headDim());
+    NDArray ks = k.forward(x, false).reshape(b, 1, c.numKvHeads(), c.headDim());
+    NDArray vs = v.forward(x, false).reshape(b, 1, c.numKvHeads(), c.headDim());
+    if (qNorm != null) {
+      qs = norm.rmsNorm(qs, TransformerModel.like(qNorm, qs), eps);
+      ks = norm.rmsNorm(ks, TransformerModel.like(kNorm, ks), eps);
+    }
+    qs = Rotary.apply(qs.transpose(0, 2, 1, 3), cos, sin); // (b, heads, 1, d)
+    ks = Rotary.apply(ks.transpose(0, 2, 1, 3), cos, sin); // (b, kv_heads, 1, d)
+    vs = vs.transpose(0, 2, 1, 3); // (b, kv_heads, 1, d)
+    NDArray[] kv = cache.write(index, ks, vs, slot); // (b, kv_heads, capacity, d), the cache's
+    float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+    NDArray att = m.attentionKernel().attend(qs, kv[0], kv[1], mask, scale); // (b, heads, 1, d)
+    att.attach(h.getManager());
+    att = att.transpose(0, 2, 1, 3).reshape(b, 1, (long) c.numHeads() * c.headDim());
+    h = h.add(o.forward(att, false));
+    x = norm.rmsNorm(h, TransformerModel.like(postNorm, h), eps);
+    NDArray mlp =
+        down.forward(AttentionKernel.silu(gate.forward(x, false)).mul(up.forward(x, false)), false);
+    return h.add(mlp);
+  }
 }

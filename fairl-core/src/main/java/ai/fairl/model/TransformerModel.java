@@ -526,6 +526,91 @@ public final class TransformerModel implements AutoCloseable {
     return new AttentionMask(additive, mask64, past, config.slidingWindow());
   }
 
+  /**
+   * A static KV cache for {@link #decodeStatic}: {@code capacity} slots per row, in the compute
+   * dtype, owned by a sub-manager of {@code manager} (on its device).
+   */
+  public StaticKvCache newStaticCache(NDManager manager, int batch, int capacity) {
+    return new StaticKvCache(manager, config, computeType, batch, capacity, rotary.invFreq());
+  }
+
+  /**
+   * One single-token decode step with static shapes and no host synchronisation, so that it can be
+   * captured as a CUDA graph: the new token's key and value go into {@code cache} at {@code slot}
+   * in place, attention reads every slot under {@code keyMask}, rotary angles come from {@code
+   * positions}. Gives the same logits as {@link #forward} with a dynamic {@link KvCache} holding
+   * the same keys (checked on the CPU within 1e-5). Sliding windows are the caller's business (fold
+   * them into {@code keyMask}). Nothing is created from host memory.
+   *
+   * @param step owns every array this step creates (results of ops on the cache are re-homed)
+   * @param ids (batch, 1) int64 token ids
+   * @param positions (batch, 1) int64 rotary positions (real tokens before each one)
+   * @param keyMask (batch, capacity) boolean: the slots each row's new token may attend to, its own
+   *     slot included
+   * @param slot (1) int64: the slot this token's key and value go to
+   * @return (batch, vocab) fp32 logits
+   */
+  public NDArray decodeStatic(
+      NDManager step,
+      NDArray ids,
+      NDArray positions,
+      NDArray keyMask,
+      NDArray slot,
+      StaticKvCache cache) {
+    if (config.isSequenceClassification()) {
+      throw new IllegalStateException("decodeStatic needs an LM head, not a score head");
+    }
+    long b = ids.getShape().get(0);
+    if (!ids.getShape().equals(new Shape(b, 1)) || b != cache.batch()) {
+      throw new IllegalArgumentException(
+          "decodeStatic: ids must be (" + cache.batch() + ", 1), got " + ids.getShape());
+    }
+    if (!keyMask.getShape().equals(new Shape(b, cache.capacity()))) {
+      throw new IllegalArgumentException(
+          "decodeStatic: keyMask must be (batch, capacity) = ("
+              + b
+              + ", "
+              + cache.capacity()
+              + "), got "
+              + keyMask.getShape());
+    }
+    NDArray flat = ids.reshape(b); // a view; re-homed so that it dies with the step
+    flat.attach(step);
+    NDArray h = embed.get(flat); // (b, hidden), on the weight's manager
+    h.attach(step);
+    h = h.reshape(b, 1, config.hiddenSize());
+    if (h.getDataType() != computeType) {
+      h = h.toType(computeType, false);
+    }
+    NDArray pos = positions;
+    if (pos.getManager() != step) {
+      pos = positions.reshape(b, 1);
+      pos.attach(step);
+    }
+    NDArray[] cs = Rotary.cosSin(pos, cache.invFreq()); // (b, 1, 1, head_dim) each
+    NDArray keys64 = keyMask.toType(DataType.INT64, false);
+    if (keys64 == keyMask) {
+      keys64 = keyMask.reshape(b, cache.capacity());
+    }
+    keys64.attach(step);
+    NDArray allowed = keys64.toType(DataType.FLOAT32, false); // (b, capacity), 1 or 0
+    NDArray additive =
+        Scalars.mul(allowed.sub(Scalars.of(allowed, 1)), 1e30f)
+            .reshape(b, 1, 1, cache.capacity()); // 0 where allowed, -1e30 elsewhere
+    AttentionMask am = new AttentionMask(additive, keys64, cache.capacity() - 1, 0);
+    for (DecoderLayer layer : layers) {
+      h = layer.forwardStatic(h, this, cs[0], cs[1], am, cache, slot);
+    }
+    NDArray hidden = normKernel.rmsNorm(h, like(finalNorm, h), (float) config.rmsNormEps());
+    NDArray logits; // (b, 1, vocab)
+    if (head == null) {
+      logits = ai.djl.nn.core.Linear.linear(hidden, like(embed, hidden), null).singletonOrThrow();
+    } else {
+      logits = head.forward(hidden, false);
+    }
+    return logits.toType(DataType.FLOAT32, false).reshape(b, config.vocabSize());
+  }
+
   /** A fresh KV cache for this model, owned by {@code manager}'s sub-manager. */
   public KvCache newCache(NDManager manager) {
     return new KvCache(manager, config.numLayers());
