@@ -59,9 +59,14 @@ import java.util.Set;
  * to +1 points.)
  *
  * <p>Accuracy is measured two ways: {@link #EVAL_SAMPLES} samples per problem at the recipe's
- * temperature (the policy GRPO optimises; the headline gain) and greedy decoding. Greedy decoding
- * already picks the teacher's majority answer where the model learned the rule, so its gain is
- * smaller and noisier (200 answers); the demo prints both.
+ * temperature (the policy GRPO optimises; the headline gain) and greedy decoding (one answer per
+ * problem, so noisier). Greedy decoding picks the teacher's majority answer where the model learned
+ * the rule perfectly; it gains where the warm-up model still compares or copies wrongly.
+ *
+ * <p>Measured ({@code OMP_NUM_THREADS=2 bin/fairl demo}, 2 cores, load 1.3-2.6): SFT plateau at
+ * step 900; after SFT 56.5% sampled / 70.0% greedy; after 30 GRPO steps (seeds 1, 2, 3) 74.1 / 77.9
+ * / 75.0% sampled and 92.5 / 94.5 / 91.0% greedy: +19.2 points sampled (std 2.0), +22.7 greedy (std
+ * 1.8); 110 s wall, 199 s CPU.
  *
  * <p>Simplified: the warm-up is a fixed SFT recipe in code (it is the starting point, not the
  * subject, of the demo); the teacher's noise is a system property ({@code
