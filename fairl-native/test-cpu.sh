@@ -23,7 +23,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 # FAIRL_MVN_FLAGS: extra Maven flags (default -o, offline: run after the main Maven build)
 # shellcheck disable=SC2086
 mvn -B -q ${FAIRL_MVN_FLAGS--o} -pl fairl-core test \
-  -Dtest='ai.fairl.engine.*Test,ai.fairl.train.*NativeTest,ai.fairl.cli.DataParallelNativeTest' \
+  -Dtest='ai.fairl.engine.*Test,ai.fairl.train.*NativeTest,ai.fairl.model.*NativeTest,ai.fairl.cli.DataParallelNativeTest' \
   -Dsurefire.failIfNoSpecifiedTests=false \
   -Dsurefire.excludedGroups=gpu,bench "$@"
 echo "fairl-native op suite: passed on PyTorch $PYTORCH_VERSION ($PYTORCH_FLAVOR)"

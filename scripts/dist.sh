@@ -33,7 +33,7 @@ rm -rf target/dist && mkdir -p "$STAGE/lib"
 
 echo "dist: jlink runtime from $JDK"
 "$JDK/bin/jlink" --output "$STAGE/runtime" \
-  --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.sql,java.xml,jdk.compiler,jdk.jshell,jdk.jdi,jdk.unsupported,jdk.zipfs \
+  --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,java.prefs,java.scripting,java.sql,java.xml,jdk.compiler,jdk.jshell,jdk.jdi,jdk.management,jdk.unsupported,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=zip-0 \
   --exclude-files='**/libawt_xawt.so,**/libsplashscreen.so,**/libjsound.so'
 # (headless only: no X11 toolkit, splash screen or sound)
@@ -45,6 +45,14 @@ mkdir -p "$STAGE/runtime/include/linux"
 cp "$JDK/include/jni.h" "$STAGE/runtime/include/"
 cp "$JDK/include/linux/jni_md.h" "$STAGE/runtime/include/linux/"
 if command -v strip >/dev/null; then find "$STAGE/runtime" -name "*.so" -exec strip --strip-unneeded {} \; ; fi
+# A font for hosts without fontconfig fonts (GPU containers): charts fail there with "Fontconfig head
+# is null" otherwise. Java reads lib/fontconfig.properties only when fontconfig finds no fonts.
+FONT="${FAIRL_DIST_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf}"
+[[ -f "$FONT" ]] || { echo "dist: no $FONT (apt-get install fonts-dejavu-core, or set FAIRL_DIST_FONT)" >&2; exit 2; }
+mkdir -p "$STAGE/runtime/lib/fonts"
+cp "$FONT" "$STAGE/runtime/lib/fonts/DejaVuSans.ttf"
+[[ -f /usr/share/doc/fonts-dejavu-core/copyright ]] && cp /usr/share/doc/fonts-dejavu-core/copyright "$STAGE/runtime/lib/fonts/LICENSE-DejaVu"
+cp scripts/dist-fontconfig.properties "$STAGE/runtime/lib/fontconfig.properties"
 
 echo "dist: jars"
 others=()

@@ -126,11 +126,36 @@ def train_row(name, lora, batch, seq, warmup, steps):
     tok_s = steps * batch * seq / dt
     flops_per_token = (4 if lora else 6) * n
     peak = torch.cuda.max_memory_allocated()
+    split = time_split(model, opt, batches[-1])
     del model, opt, batches
     gc.collect()
     torch.cuda.empty_cache()
     return dict(tokens_per_s=tok_s, mfu=tok_s * flops_per_token / (PEAK_TFLOPS * 1e12),
-                step_s=dt / steps, peak_gb=peak / 1e9, params=n, last_loss=losses[-1])
+                step_s=dt / steps, peak_gb=peak / 1e9, params=n, last_loss=losses[-1],
+                split=split)
+
+
+def time_split(model, opt, ids, reps=2):
+    """Where a step's time goes (as BenchRows.trainSteps splits ours), after the timed steps: host
+    time to enqueue the forward, then forward, backward and optimizer with the device synchronised
+    between them; milliseconds of the last of `reps` steps."""
+    out = {}
+    for _ in range(reps):
+        a = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids).loss
+        b = time.perf_counter()
+        torch.cuda.synchronize()
+        c = time.perf_counter()
+        loss.backward()
+        torch.cuda.synchronize()
+        d = time.perf_counter()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        torch.cuda.synchronize()
+        e = time.perf_counter()
+        out = dict(forward_enqueue_ms=(b - a) * 1e3, forward_ms=(c - a) * 1e3,
+                   backward_ms=(d - c) * 1e3, optimizer_ms=(e - d) * 1e3)
+    return out
 
 
 @torch.no_grad()

@@ -158,6 +158,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (rowList.contains("decode")) {
           row(name, "decode_b1", () -> b.decode(c, 1, prompt, newTokens));
           row(name, "decode_b64", () -> b.decode(c, tiny ? 4 : 64, prompt, newTokens));
+          b.closeDecodeModel(); // shared by the two decode rows; gone before the next row
         }
         if (i == 0 && rowList.contains("dpo")) {
           row(name, "dpo", () -> b.dpo(c, Math.max(1, batch / 2), seq, warmup, steps));

@@ -1,7 +1,8 @@
 /*
  * The work of each `fairl bench` row on our Java stack: ai.fairl.model's TransformerModel (random
- * init from the real-size configs), LoRA from ai.fairl.model.lora, generation from
- * a device-side decoding loop (see deviceDecode), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
+ * init from the real-size configs), LoRA from ai.fairl.model.lora, generation through
+ * ai.fairl.generate.Generator (static KV cache, token choice on the device, CUDA graphs where
+ * fairl-native has them), the GRPO loss from ai.fairl.train.grpo, and ai.fairl.engine.FusedOps (SDPA,
  * RMSNorm, chunked chosen-token log-probs, fused AdamW, CUDA memory statistics).
  *
  * Simplified: the training rows run the optimizer step themselves (forward, chunked log-prob loss,
@@ -21,12 +22,18 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import ai.fairl.engine.FusedOps;
 import ai.fairl.engine.Scalars;
+import ai.fairl.generate.GenerationConfig;
+import ai.fairl.generate.GenerationResult;
+import ai.fairl.generate.Generator;
 import ai.fairl.model.ModelOutput;
+import ai.fairl.model.TrainNatives;
 import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
+import ai.fairl.model.lora.FourBitWeightStore;
 import ai.fairl.model.lora.LoraConfig;
 import ai.fairl.model.lora.LoraModel;
 import ai.fairl.model.lora.QuantType;
+import ai.fairl.train.GradientCheckpointing;
 import ai.fairl.train.LogProbs;
 import ai.fairl.train.grpo.GrpoConfig;
 import ai.fairl.train.grpo.GrpoLoss;
@@ -52,6 +59,9 @@ final class BenchRows {
     this.ops = ops;
     this.dtype = dtype;
     this.chunkRows = 1024;
+    if (TrainNatives.available() && Boolean.getBoolean("fairl.bench.compositeNorm")) {
+      TrainNatives.useFusedRmsNorm(false); // the fused layer with the composite RMSNorm
+    }
   }
 
   /**
@@ -74,8 +84,35 @@ final class BenchRows {
     return ids;
   }
 
+  /**
+   * A random-init model: on a GPU drawn there (normal(0, initializer_range) weights, norms 1,
+   * biases 0: TransformerModel.create's distribution, from the engine's generator seeded with
+   * {@code seed}, so two calls with one seed give one model), which takes seconds where create's
+   * host loop takes about ten per billion parameters; on a CPU through create.
+   */
   TransformerModel model(TransformerConfig c, long seed) {
-    TransformerModel m = TransformerModel.create(c, root, dtype, seed);
+    TransformerModel m;
+    if (root.getDevice().isGpu()) {
+      Engine.getInstance().setRandomSeed((int) seed);
+      Map<String, NDArray> w = new LinkedHashMap<>();
+      float std = (float) c.initializerRange();
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = root.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = root.zeros(shape, dtype);
+        } else {
+          a = root.randomNormal(0f, std, shape, dtype);
+        }
+        w.put(name, a);
+      }
+      m = TransformerModel.fromTensors(c, w, root, dtype);
+    } else {
+      m = TransformerModel.create(c, root, dtype, seed);
+    }
     FusedKernels.install(m, ops, true);
     return m;
   }
@@ -100,6 +137,9 @@ final class BenchRows {
     ModelOutput out = m.forward(ids, null, null, null, training, 1);
     NDArray hidden = out.hiddenStates().get(":, :{}, :", s - 1); // (rows, seq - 1, hidden)
     NDArray targets = ids.get(":, 1:"); // (rows, seq - 1)
+    if (TrainNatives.available()) {
+      return TrainNatives.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
+    }
     return ops.chosenLogProbs(hidden, lmHead(m), targets, chunkRows);
   }
 
@@ -122,6 +162,14 @@ final class BenchRows {
     }
 
     void update(NDManager scope) {
+      if (ops.isNative() && TrainNatives.available()) {
+        // all gradients in one call; afterwards set to None (zero_grad(set_to_none=True)), so
+        // their memory is free through the next forward, as in the PyTorch baseline
+        List<NDArray> grads = TrainNatives.gradients(params, scope);
+        ops.adamw(params, grads, m, v, hyper, ++step);
+        TrainNatives.clearGradients(params);
+        return;
+      }
       List<NDArray> grads = new ArrayList<>(params.size());
       for (NDArray p : params) {
         NDArray g = p.getGradient();
@@ -157,6 +205,7 @@ final class BenchRows {
           GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray loss = fn.loss(scope, i);
         gc.backward(loss);
+        GradientCheckpointing.backwardPending(); // a no-op unless the model checkpoints
         opt.update(scope);
         if (i == warmup + steps - 1) {
           last = loss.getFloat();
@@ -164,7 +213,41 @@ final class BenchRows {
       }
     }
     ops.synchronize();
-    return new double[] {(System.nanoTime() - t0) / 1e9 / steps, last};
+    double stepS = (System.nanoTime() - t0) / 1e9 / steps;
+    // where the time goes (two more steps, untimed above, the device synchronised between parts):
+    // host time to enqueue the forward, forward, backward, optimizer; milliseconds, the last step's
+    double[] split = new double[4];
+    if (ops.isNative()) {
+      for (int i = 0; i < 2; i++) {
+        try (NDManager scope = root.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          long a = System.nanoTime();
+          NDArray loss = fn.loss(scope, warmup + steps + i);
+          long b = System.nanoTime();
+          ops.synchronize();
+          long c = System.nanoTime();
+          gc.backward(loss);
+          GradientCheckpointing.backwardPending();
+          ops.synchronize();
+          long d = System.nanoTime();
+          opt.update(scope);
+          ops.synchronize();
+          long e = System.nanoTime();
+          split = new double[] {(b - a) / 1e6, (c - a) / 1e6, (d - c) / 1e6, (e - d) / 1e6};
+        }
+      }
+    }
+    return new double[] {stepS, last, split[0], split[1], split[2], split[3]};
+  }
+
+  /** The split of trainSteps' result as a JSON object (milliseconds). */
+  static Map<String, Object> split(double[] r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("forward_enqueue_ms", r[2]);
+    o.put("forward_ms", r[3]);
+    o.put("backward_ms", r[4]);
+    o.put("optimizer_ms", r[5]);
+    return o;
   }
 
   Map<String, Object> sft(
@@ -172,6 +255,7 @@ final class BenchRows {
     ops.resetPeakMemory(0);
     long n = c.parameterCount();
     try (TransformerModel m = model(c, 0)) {
+      double[] check = lora ? null : fusedCheck(m, c, batch, seq);
       LoraModel lm = lora ? LoraModel.inject(m, loraConfig(), 1, "bench") : null;
       try (Optimizer opt = new Optimizer(lora ? lm.parameters() : m.parameters())) {
         double[] r =
@@ -192,6 +276,11 @@ final class BenchRows {
         o.put("peak_gb", peakGb());
         o.put("params", n);
         o.put("last_loss", r[1]);
+        o.put("fused_layers", m.fusedLayers()); // LoRA without dropout runs fused too
+        if (check != null) {
+          o.put("loss_fused_vs_djl_path", check);
+        }
+        o.put("split", split(r));
         return o;
       } finally {
         if (lm != null) {
@@ -201,75 +290,143 @@ final class BenchRows {
     }
   }
 
+  /**
+   * The first batch's loss through the fused decoder layers and through the DJL path, before any
+   * training (the GPU check that both compute the same function, in bf16); null when the model has
+   * no fused path.
+   */
+  double[] fusedCheck(TransformerModel m, TransformerConfig c, int batch, int seq) {
+    if (!m.fusedLayers()) {
+      return null;
+    }
+    double[] out = new double[2];
+    for (int k = 0; k < 2; k++) {
+      m.setFusedLayers(k == 0);
+      try (NDManager scope = root.newSubManager()) {
+        NDArray ids = scope.create(batchIds(0, batch, seq, c.vocabSize()), new Shape(batch, seq));
+        out[k] = nextTokenLogProbs(m, ids, false).mean().neg().getFloat();
+      }
+    }
+    m.setFusedLayers(true);
+    return out;
+  }
+
   static LoraConfig loraConfig() {
     return new LoraConfig(8, 16, 0, ALL_LINEAR, null, null, LoraConfig.Bias.NONE);
   }
 
+  /**
+   * A decode/GRPO model: on a GPU with random weights drawn on the device (normal(0,
+   * initializer_range) from the engine's seeded generator, unit norms, zero biases), which takes
+   * seconds where the host-side init of {@link TransformerModel#create} takes minutes for 3B; on
+   * the CPU the seeded host init. Kernels as {@link #model}.
+   */
+  TransformerModel decodeModel(TransformerConfig c, long seed) {
+    if (!ops.isNative() || !root.getDevice().isGpu()) {
+      return model(c, seed);
+    }
+    Engine.getInstance().setRandomSeed((int) seed);
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    try (NDManager staging = root.newSubManager()) {
+      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+        String name = e.getKey();
+        Shape shape = e.getValue();
+        NDArray a;
+        if (name.endsWith("norm.weight")) {
+          a = staging.ones(shape, dtype);
+        } else if (name.endsWith(".bias")) {
+          a = staging.zeros(shape, dtype);
+        } else {
+          a =
+              staging
+                  .randomNormal(0f, (float) c.initializerRange(), shape, DataType.FLOAT32)
+                  .toType(dtype, false);
+        }
+        w.put(name, a);
+      }
+      TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
+      FusedKernels.install(m, ops, true);
+      return m;
+    }
+  }
+
+  private TransformerModel decodeModel;
+  private TransformerConfig decodeConfig;
+
+  /** One model per shape for both decode rows (b1 and b64); the previous shape's is closed. */
+  private TransformerModel sharedDecodeModel(TransformerConfig c) {
+    if (decodeModel == null || !c.equals(decodeConfig)) {
+      closeDecodeModel();
+      decodeModel = decodeModel(c, 0);
+      decodeConfig = c;
+    }
+    return decodeModel;
+  }
+
+  void closeDecodeModel() {
+    if (decodeModel != null) {
+      decodeModel.close();
+      decodeModel = null;
+      decodeConfig = null;
+    }
+  }
+
   Map<String, Object> decode(TransformerConfig c, int batch, int prompt, int newTokens) {
-    try (TransformerModel m = model(c, 0)) {
+    TransformerModel m = sharedDecodeModel(c);
+    try (Generator gen = new Generator(m, null)) {
       long[][] prompts = new long[batch][prompt];
       for (int r = 0; r < batch; r++) {
         for (int t = 0; t < prompt; t++) {
           prompts[r][t] = token(1_000_000, r, t, c.vocabSize());
         }
       }
-      deviceDecode(m, prompts, Math.min(8, newTokens), 0); // warm-up
+      GenerationConfig cfg = GenerationConfig.greedy(newTokens).withStopTokens(List.of(-1L));
+      // warm-up over the same lengths, as the baseline does; with CUDA graphs it also captures
       ops.synchronize();
+      long w0 = System.nanoTime();
+      gen.generate(prompts, cfg, null);
+      ops.synchronize();
+      double first = (System.nanoTime() - w0) / 1e9;
       long t0 = System.nanoTime();
-      long[][] res = deviceDecode(m, prompts, newTokens, 0);
+      GenerationResult res = gen.generate(prompts, cfg, null);
       ops.synchronize();
       double s = (System.nanoTime() - t0) / 1e9;
-      long produced = (long) res.length * res[0].length;
+      long produced = 0;
+      for (long[] t : res.tokens()) {
+        produced += t.length;
+      }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("tokens_per_s", produced / s);
       o.put("seconds", s);
       o.put("new_tokens", produced);
-      o.put("loop", "device-side greedy/sampling loop over TransformerModel + KvCache");
+      o.put("first_call_s", first);
+      o.put("decode_path", gen.lastDecodePath());
+      if (gen.lastDecodePath().equals("cuda-graph")) {
+        // the replayed graph must choose what the same step run eagerly chooses
+        int check = Math.min(8, newTokens);
+        try (Generator eager = new Generator(m, null)) {
+          eager.setCudaGraphs(false);
+          GenerationResult e =
+              eager.generate(
+                  prompts, GenerationConfig.greedy(check).withStopTokens(List.of(-1L)), null);
+          int same = 0;
+          int total = 0;
+          for (int r = 0; r < batch; r++) {
+            for (int t = 0; t < check; t++) {
+              total++;
+              same += e.tokens().get(r)[t] == res.tokens().get(r)[t] ? 1 : 0;
+            }
+          }
+          o.put("graph_vs_eager_tokens_equal", same + "/" + total);
+        }
+      }
+      o.put(
+          "loop",
+          "ai.fairl.generate.Generator (static KV cache, token choice on the device; "
+              + gen.lastDecodePath()
+              + "); the timed call is the second of the same shape");
       return o;
     }
-  }
-
-  /**
-   * Decoding with the choice of each token on the device: greedy argmax, or (temperature > 0)
-   * Gumbel-max sampling, which draws from softmax(logits / temperature) as torch.multinomial does.
-   * Only the chosen ids (batch longs) cross to the host per step, where ai.fairl.generate.Generator
-   * copies the (batch, vocab) fp32 logits and picks on the host. Prompts must have equal lengths
-   * (no padding); no stop tokens.
-   */
-  static long[][] deviceDecode(
-      TransformerModel m, long[][] prompts, int newTokens, double temperature) {
-    int b = prompts.length;
-    int p = prompts[0].length;
-    long[] flat = new long[b * p];
-    for (int r = 0; r < b; r++) {
-      if (prompts[r].length != p) {
-        throw new IllegalArgumentException("deviceDecode needs equal prompt lengths");
-      }
-      System.arraycopy(prompts[r], 0, flat, r * p, p);
-    }
-    long vocab = m.config().vocabSize();
-    long[][] out = new long[b][newTokens];
-    try (NDManager gen = m.manager().newSubManager();
-        ai.fairl.model.KvCache cache = m.newCache(gen)) {
-      NDArray step = gen.create(flat, new Shape(b, p));
-      for (int i = 0; i < newTokens; i++) {
-        long[] next;
-        try (NDManager sm = gen.newSubManager()) {
-          step.attach(sm);
-          NDArray x = m.forward(step, null, null, cache, false, 1).logits().reshape(b, vocab);
-          if (temperature > 0) {
-            NDArray u = sm.randomUniform(1e-20f, 1f, x.getShape()); // (b, vocab)
-            x = Scalars.div(x, temperature).sub(u.log().neg().log());
-          }
-          next = x.argMax(1).toLongArray(); // (b)
-        }
-        for (int r = 0; r < b; r++) {
-          out[r][i] = next[r];
-        }
-        step = gen.create(next, new Shape(b, 1));
-      }
-    }
-    return out;
   }
 
   /** One DPO step: policy (full fine-tuning) and a frozen reference, chosen and rejected rows. */
@@ -288,7 +445,13 @@ final class BenchRows {
                           batchIds(100 + i, 2 * pairs, seq, c.vocabSize()),
                           new Shape(2 * pairs, seq));
                   NDArray pol = nextTokenLogProbs(policy, ids, true).sum(new int[] {1}); // (2p)
-                  NDArray rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}).stopGradient();
+                  NDArray rf; // the frozen reference: no autograd bookkeeping
+                  ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                  try {
+                    rf = nextTokenLogProbs(ref, ids, false).sum(new int[] {1}); // (2p)
+                  } finally {
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                  }
                   NDArray d = pol.sub(rf); // (2p)
                   NDArray z =
                       Scalars.mul(d.get(":{}", pairs).sub(d.get("{}:", pairs)), beta); // (p)
@@ -302,6 +465,7 @@ final class BenchRows {
         o.put("step_s", r[0]);
         o.put("peak_gb", peakGb());
         o.put("last_loss", r[1]);
+        o.put("split", split(r));
         return o;
       }
     }
@@ -327,9 +491,13 @@ final class BenchRows {
     double lp = 0;
     double upd = 0;
     double last = Double.NaN;
-    try (TransformerModel policy = model(c, 0);
-        TransformerModel ref = model(c, 0);
-        Optimizer opt = new Optimizer(policy.parameters())) {
+    String path = "";
+    closeDecodeModel();
+    double lpGap = 0;
+    try (TransformerModel policy = decodeModel(c, 0);
+        TransformerModel ref = decodeModel(c, 0);
+        Optimizer opt = new Optimizer(policy.parameters());
+        Generator generator = new Generator(policy, null)) {
       for (int step = 0; step <= steps; step++) { // step 0 warms up
         long[][] p = new long[rows][promptLen];
         for (int r = 0; r < rows; r++) {
@@ -339,7 +507,12 @@ final class BenchRows {
         }
         ops.synchronize();
         long t0 = System.nanoTime();
-        long[][] res = deviceDecode(policy, p, step == 0 ? 4 : newTokens, 1.0);
+        GenerationConfig sampling =
+            GenerationConfig.sampling(step == 0 ? 4 : newTokens, 1.0, 0, 1.0, step)
+                .withStopTokens(List.of(-1L));
+        GenerationResult gr = generator.generate(p, sampling, null);
+        long[][] res = gr.tokens().toArray(new long[0][]);
+        path = generator.lastDecodePath();
         ops.synchronize();
         long t1 = System.nanoTime();
         int comp = res[0].length;
@@ -362,6 +535,17 @@ final class BenchRows {
           refLp = nextTokenLogProbs(ref, x, false).get(cols).stopGradient();
           ops.synchronize();
           long t2 = System.nanoTime();
+          if (step == steps) {
+            // sampler log-probs against the recompute (bf16: different kernels, same maths)
+            float[] re = old.toType(DataType.FLOAT32, false).toFloatArray();
+            double sum = 0;
+            for (int r = 0; r < rows; r++) {
+              for (int t = 0; t < comp; t++) {
+                sum += Math.abs(re[r * comp + t] - gr.logProbs().get(r)[t]);
+              }
+            }
+            lpGap = sum / (rows * comp);
+          }
           NDArray a = scope.create(adv);
           NDArray mask = scope.ones(new Shape(rows, comp), DataType.FLOAT32);
           try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -388,20 +572,81 @@ final class BenchRows {
     o.put("update_s", upd / steps);
     o.put("step_s", (gen + lp + upd) / steps);
     o.put("completions", rows);
+    o.put("decode_path", path);
+    o.put("generation_vs_recompute_logprob_mean_abs", lpGap);
     o.put("peak_gb", peakGb());
     o.put("last_loss", last);
     return o;
   }
 
-  /** QLoRA: NF4 double-quantised frozen projections, LoRA r8 all-linear, a few training steps. */
+  /**
+   * A random-init model whose projections are NF4 (double-quantised) from the start: each
+   * projection's bf16 weight is drawn on the device, quantised there
+   * (FourBitWeightStore.quantizeTensor) and freed before the next, so the bf16 projections never
+   * all exist at once (as bitsandbytes quantises while loading). Embeddings and lm_head stay in the
+   * compute dtype, norms are ones, biases zeros. {@code bytes} receives {bf16 bytes of the
+   * projections, their NF4 bytes}.
+   */
+  TransformerModel quantisedModel(TransformerConfig c, long[] bytes) {
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    NDArray zero = root.zeros(new Shape(1, 1), dtype);
+    float std = (float) c.initializerRange();
+    for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
+      String name = e.getKey();
+      Shape shape = e.getValue();
+      boolean projection =
+          name.endsWith("_proj.weight") && ALL_LINEAR.stream().anyMatch(name::contains);
+      NDArray a;
+      if (projection) {
+        a = zero.broadcast(shape); // a view of one value: no memory until quantised below
+      } else if (name.endsWith("norm.weight")) {
+        a = root.ones(shape, dtype);
+      } else if (name.endsWith(".bias")) {
+        a = root.zeros(shape, dtype);
+      } else {
+        a = root.randomNormal(0f, std, shape, dtype);
+      }
+      w.put(name, a);
+    }
+    TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
+    FusedKernels.install(m, ops, true);
+    for (Map.Entry<String, ai.fairl.model.Linear> e : m.linears().entrySet()) {
+      ai.fairl.model.Linear l = e.getValue();
+      if (!ALL_LINEAR.stream().anyMatch(e.getKey()::endsWith)) {
+        continue;
+      }
+      FourBitWeightStore q;
+      try (NDArray dense =
+          root.randomNormal(0f, std, new Shape(l.outFeatures(), l.inFeatures()), dtype)) {
+        q = FourBitWeightStore.quantizeTensor(dense, QuantType.NF4, true);
+      }
+      bytes[0] += (long) l.outFeatures() * l.inFeatures() * dtype.getNumOfBytes();
+      bytes[1] += q.storageBytes();
+      l.setWeightStore(q).close();
+    }
+    zero.close();
+    return m;
+  }
+
+  /**
+   * QLoRA: a model built NF4 from the start (quantisedModel), LoRA r8 on all linear layers,
+   * gradient checkpointing per layer, a few training steps. Peaks: the whole row (building and
+   * quantising included) and the training steps alone.
+   */
   Map<String, Object> qlora(TransformerConfig c, int batch, int seq, int steps) {
-    try (TransformerModel m = model(c, 0)) {
-      long[] bytes = LoraModel.quantize4bit(m, QuantType.NF4, true);
+    ops.synchronize();
+    ops.resetPeakMemory(0);
+    long t0 = System.nanoTime();
+    long[] bytes = new long[2];
+    try (TransformerModel m = quantisedModel(c, bytes)) {
       ops.synchronize();
-      ops.resetPeakMemory(0);
+      double buildS = (System.nanoTime() - t0) / 1e9;
+      double buildPeak = peakGb();
       double afterLoad = ops.cudaMemory(0).map(x -> x.allocated() / 1e9).orElse(0.0);
+      GradientCheckpointing.enable(m);
       try (LoraModel lm = LoraModel.inject(m, loraConfig(), 1, "bench");
           Optimizer opt = new Optimizer(lm.parameters())) {
+        ops.resetPeakMemory(0);
         double[] r =
             trainSteps(
                 opt,
@@ -413,17 +658,24 @@ final class BenchRows {
                 },
                 1,
                 steps);
+        double trainPeak = peakGb();
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("peak_gb", peakGb());
-        o.put("peak_gib", peakGb() * 1e9 / (1L << 30));
+        o.put("peak_gb", Math.max(buildPeak, trainPeak));
+        o.put("peak_gib", Math.max(buildPeak, trainPeak) * 1e9 / (1L << 30));
+        o.put("train_peak_gb", trainPeak);
+        o.put("build_peak_gb", buildPeak);
+        o.put("build_s", buildS);
         o.put("weights_gb_after_quantisation", afterLoad);
         o.put("projection_bytes_bf16", bytes[0]);
         o.put("projection_bytes_nf4", bytes[1]);
         o.put("tokens_per_s", batch * seq / r[0]);
         o.put("batch", batch);
         o.put("seq", seq);
+        o.put("gradient_checkpointing", true);
         o.put("last_loss", r[1]);
         return o;
+      } finally {
+        GradientCheckpointing.disable(m);
       }
     }
   }

@@ -112,6 +112,12 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     if (worker.isEmpty() && numGpus * nnodes > 1) {
+      List<String> jvmOnly =
+          ai.fairl.reward.RewardRegistry.onlyInThisJvm(recipe.training().rewardFunctions());
+      if (!jvmOnly.isEmpty()) {
+        String[] e = ai.fairl.reward.RewardRegistry.workerError(jvmOnly, numGpus);
+        throw new UsageException(e[0], e[1]);
+      }
       return launch(out);
     }
     TrainRunner runner = Engines.train();

@@ -1,10 +1,6 @@
 package ai.fairl.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.fairl.model.KvCache;
+import ai.fairl.engine.CudaGraph;
 import ai.fairl.model.Tokenizer;
 import ai.fairl.model.TransformerModel;
 import java.util.ArrayList;
@@ -12,20 +8,37 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
- * Batched autoregressive generation with a KV cache. Prompts of different lengths are left-padded
- * (mask 0) so that every row's next token sits in the last column; position ids follow the mask, so
- * a padded row computes exactly what it would alone. Sampling runs on the host in double precision
- * from the fp32 logits of the last position.
+ * Batched autoregressive generation. Prompts of different lengths are left-padded (mask 0) so that
+ * every row's next token sits in the same column; position ids follow the mask, so a padded row
+ * computes exactly what it would alone. The prompt runs through the model once (prefill, dynamic KV
+ * cache); then each token is one static-shape decode step ({@link DecodeSession}: a KV cache
+ * preallocated to prompt + max_new_tokens, written in place at a slot held on the device) and the
+ * token is chosen on the device ({@link DeviceSampler}: greedy, or temperature, top-k and top-p by
+ * Gumbel-max); only the chosen ids and their log-probs cross to the host, where stop tokens, stop
+ * strings and streaming are handled.
  *
- * <p>Simplified: no beam search, no repetition penalty; finished rows keep being fed a pad token
- * until every row has finished (their outputs are not extended).
+ * <p>On a GPU with fairl-native built with CUDA the decode step is captured once as a CUDA graph
+ * per (batch, capacity rounded up to 64, sampling settings, model tensors) and replayed per token;
+ * the graph and its buffers are kept for the next call of the same shape (RL rollouts) until {@link
+ * #close()}. Elsewhere (CPU, stock DJL, {@code -Dfairl.cudaGraphs=false} or {@link #setCudaGraphs
+ * setCudaGraphs(false)}) the same step runs eagerly. A capture that fails is reported on stderr
+ * once and generation continues without graphs.
+ *
+ * <p>Simplified: no beam search, no repetition penalty; finished rows keep being decoded until
+ * every row has finished (their outputs are not extended).
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
+  /** Graph capacities are rounded up to a multiple of this, so that calls share graphs. */
+  static final int CAPACITY_STEP = 64;
+
   private final TransformerModel model;
   private final Tokenizer tokenizer;
+  private boolean cudaGraphs = true;
+  private boolean graphsFailed;
+  private DecodeSession session_; // kept between calls (graphs only)
+  private String lastPath = "";
 
   /**
    * @param tokenizer used for text prompts, texts, stop strings and streaming deltas; may be null
@@ -96,70 +109,54 @@ public final class Generator {
       }
     }
     long pad = padId();
-    int total = maxLen + cfg.maxNewTokens();
     long[] ids = new long[b * maxLen];
-    long[] mask = new long[b * total]; // (b, total), filled as we go
+    long[] mask = new long[b * maxLen]; // (b, maxLen): 1 for prompt tokens, 0 for left padding
     for (int r = 0; r < b; r++) {
       int off = maxLen - prompts[r].length;
       Arrays.fill(ids, r * maxLen, r * maxLen + off, pad);
       System.arraycopy(prompts[r], 0, ids, r * maxLen + off, prompts[r].length);
       for (int j = off; j < maxLen; j++) {
-        mask[r * total + j] = 1;
+        mask[r * maxLen + j] = 1;
       }
     }
     List<List<Long>> out = new ArrayList<>();
     List<List<Float>> lps = new ArrayList<>();
     String[] texts = new String[b];
     GenerationResult.FinishReason[] reasons = new GenerationResult.FinishReason[b];
-    SplittableRandom[] rngs = new SplittableRandom[b];
     for (int r = 0; r < b; r++) {
       out.add(new ArrayList<>());
       lps.add(new ArrayList<>());
       texts[r] = "";
-      rngs[r] = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + r);
     }
-    NDManager base = model.manager();
-    try (NDManager gen = base.newSubManager();
-        KvCache cache = model.newCache(gen)) {
-      int cur = maxLen;
-      long[] stepIds = ids;
-      int stepLen = maxLen;
+    int capacity = maxLen + cfg.maxNewTokens();
+    boolean graphs = useGraphs();
+    if (graphs) {
+      capacity = (capacity + CAPACITY_STEP - 1) / CAPACITY_STEP * CAPACITY_STEP; // fewer shapes
+    }
+    DecodeSession.Key key = DecodeSession.key(model, b, capacity, cfg, graphs);
+    DecodeSession session;
+    if (session_ != null && session_.key.equals(key)) {
+      session = session_;
+    } else {
+      closeSession();
+      session = new DecodeSession(key, model, cfg, graphs);
+      if (graphs) {
+        session_ = session;
+      }
+    }
+    boolean ok = false;
+    try {
+      lastPath = graphs ? "cuda-graph" : "static-eager";
+      DecodeSession.Chosen chosen = session.prefill(ids, mask, maxLen, cfg.seed());
       int finished = 0;
-      for (int step = 0; step < cfg.maxNewTokens() && finished < b; step++) {
-        float[] logits; // (b, vocab)
-        try (NDManager sm = gen.newSubManager()) {
-          NDArray idArr = sm.create(stepIds, new Shape(b, stepLen));
-          long[] m = new long[b * cur];
-          for (int r = 0; r < b; r++) {
-            System.arraycopy(mask, r * total, m, r * cur, cur);
-          }
-          NDArray maskArr = sm.create(m, new Shape(b, cur));
-          NDArray posArr = null;
-          if (stepLen == 1) {
-            long[] pos = new long[b]; // real tokens before this one: what cumsum(mask) - 1 gives
-            for (int r = 0; r < b; r++) {
-              for (int j = 0; j < cur; j++) {
-                pos[r] += mask[r * total + j];
-              }
-              pos[r] = Math.max(0, pos[r] - 1);
-            }
-            posArr = sm.create(pos, new Shape(b, 1));
-          }
-          NDArray lg =
-              model.forward(idArr, maskArr, posArr, cache, false, 1).logits(); // (b, 1, vocab)
-          logits = lg.toType(DataType.FLOAT32, false).toFloatArray();
-        }
-        long[] next = new long[b];
+      for (int step = 0; ; step++) {
         for (int r = 0; r < b; r++) {
           if (reasons[r] != null) {
-            next[r] = pad;
             continue;
           }
-          float[] row = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
-          long tok = cfg.isGreedy() ? Samplers.argmax(row) : Samplers.sample(row, cfg, rngs[r]);
-          next[r] = tok;
+          long tok = chosen.ids()[r];
           out.get(r).add(tok);
-          lps.get(r).add((float) Samplers.logSoftmaxAt(row, (int) tok));
+          lps.get(r).add(chosen.logProbs()[r]);
           String delta = "";
           if (tokenizer != null) {
             String text = tokenizer.decode(toArray(out.get(r)), true);
@@ -176,8 +173,8 @@ public final class Generator {
           if (stops.contains(tok)) {
             reasons[r] = GenerationResult.FinishReason.STOP_TOKEN;
           } else if (!cfg.stopStrings().isEmpty()) {
-            for (String s : cfg.stopStrings()) {
-              if (texts[r].contains(s)) {
+            for (String st : cfg.stopStrings()) {
+              if (texts[r].contains(st)) {
                 reasons[r] = GenerationResult.FinishReason.STOP_STRING;
                 break;
               }
@@ -187,12 +184,31 @@ public final class Generator {
             finished++;
           }
         }
-        for (int r = 0; r < b; r++) {
-          mask[r * total + cur] = 1;
+        if (step + 1 >= cfg.maxNewTokens() || finished >= b) {
+          break;
         }
-        cur++;
-        stepIds = next;
-        stepLen = 1;
+        chosen = session.next();
+      }
+      ok = true;
+    } catch (RuntimeException e) {
+      if (!graphs) {
+        throw e;
+      }
+      // a capture that failed (an op that synchronises or reads host memory): say so once and
+      // generate again without graphs
+      closeSession();
+      graphsFailed = true;
+      System.err.println(
+          "fairl generate: CUDA graph decoding failed ("
+              + e.getMessage()
+              + "); continuing without graphs");
+      return generate(prompts, cfg, listener);
+    } finally {
+      if (!graphs || !ok) {
+        if (session == session_) {
+          session_ = null;
+        }
+        session.close();
       }
     }
     List<long[]> tokens = new ArrayList<>();
@@ -222,6 +238,40 @@ public final class Generator {
       fr.add(reasons[r] == null ? GenerationResult.FinishReason.LENGTH : reasons[r]);
     }
     return new GenerationResult(tokens, logProbs, outTexts, fr);
+  }
+
+  /**
+   * Whether decoding may use CUDA graphs where they are available (default true). False runs the
+   * same static-cache step eagerly.
+   */
+  public void setCudaGraphs(boolean enabled) {
+    if (!enabled) {
+      closeSession();
+    }
+    this.cudaGraphs = enabled;
+  }
+
+  /** "cuda-graph" or "static-eager": how the last {@link #generate} call decoded. */
+  public String lastDecodePath() {
+    return lastPath;
+  }
+
+  private boolean useGraphs() {
+    return cudaGraphs && !graphsFailed && model.device().isGpu() && CudaGraph.available();
+  }
+
+  private void closeSession() {
+    if (session_ != null) {
+      DecodeSession s = session_;
+      session_ = null;
+      s.close();
+    }
+  }
+
+  /** Releases a kept CUDA graph and its buffers (a later call captures again). */
+  @Override
+  public void close() {
+    closeSession();
   }
 
   private long padId() {

@@ -38,16 +38,30 @@ public interface AttentionKernel {
       if (heads != kvHeads) {
         long rep = heads / kvHeads;
         k =
-            home(
-                k.repeat(1, rep),
-                step); // (batch, heads, total, head_dim): head i reads kv head i / rep
-        v = home(v.repeat(1, rep), step);
+            expandHeads(
+                k, rep, step); // (batch, heads, total, head_dim): head i reads kv head i / rep
+        v = expandHeads(v, rep, step);
       }
       NDArray kt = home(k.swapAxes(2, 3), step); // (batch, heads, head_dim, total)
       NDArray scores = Scalars.mul(q.matMul(kt), scale); // (batch, heads, seq, total)
       NDArray probs = scores.toType(DataType.FLOAT32, false).add(mask.additive()).softmax(-1);
       return probs.toType(q.getDataType(), false).matMul(v); // (batch, heads, seq, head_dim)
     };
+  }
+
+  /**
+   * {@code repeat_interleave(x, rep, 1)} as expand + reshape: the same values and gradients, and no
+   * host synchronisation (repeat_interleave may compute its output size on the host), so that the
+   * step can be captured as a CUDA graph.
+   *
+   * @param x (batch, kv_heads, total, head_dim)
+   * @return (batch, kv_heads * rep, total, head_dim), owned by {@code m}
+   */
+  private static NDArray expandHeads(NDArray x, long rep, NDManager m) {
+    ai.djl.ndarray.types.Shape s = x.getShape();
+    NDArray e = home(x.expandDims(2), m); // (b, kv_heads, 1, total, d)
+    e = e.broadcast(new ai.djl.ndarray.types.Shape(s.get(0), s.get(1), rep, s.get(2), s.get(3)));
+    return e.reshape(s.get(0), s.get(1) * rep, s.get(2), s.get(3));
   }
 
   private static NDArray home(NDArray a, NDManager m) {

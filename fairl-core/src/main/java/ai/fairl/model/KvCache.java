@@ -54,6 +54,11 @@ public final class KvCache implements AutoCloseable {
     return new NDArray[] {nk, nv};
   }
 
+  /** {keys, values} of one layer, (batch, kv_heads, length, head_dim) each, owned by the cache. */
+  NDArray[] layer(int i) {
+    return new NDArray[] {keys[i], values[i]};
+  }
+
   /** Arrays the cache's manager holds (tests check that it stays at 2 per layer). */
   int managedArrays() {
     return manager.getManagedArrays().size();

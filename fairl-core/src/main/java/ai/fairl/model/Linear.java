@@ -102,30 +102,44 @@ public final class Linear implements AutoCloseable {
    * @return (..., out_features), owned by {@code x}'s manager
    */
   public NDArray forward(NDArray x, boolean training) {
-    NDArray w; // (out, in)
-    if (store instanceof PlainWeightStore p && p.weight().getDataType() == x.getDataType()) {
-      w = p.weight();
-    } else {
-      // a quantised store computes a fresh dense weight: its intermediates die with this scope and
-      // the weight itself belongs to the step (x's manager), so nothing accumulates on the model
-      try (NDScope scope = new NDScope()) {
-        w = store.dense(x.getDataType());
-        NDScope.unregister(w);
-      }
-      w.attach(x.getManager());
-    }
-    NDArray b = bias;
-    if (bias != null && bias.getDataType() != x.getDataType()) {
-      b = bias.toType(x.getDataType(), false);
-      b.attach(x.getManager()); // the cast belongs to this step, not to the model
-    }
-    NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow(); // (..., out)
+    NDArray y = ai.djl.nn.core.Linear.linear(x, weightFor(x), biasFor(x)).singletonOrThrow();
     if (adaptersEnabled) {
       for (LinearAdapter a : adapters) {
         y = a.apply(x, y, training);
       }
     }
-    return y;
+    return y; // (..., out)
+  }
+
+  /** The weight (out, in) in {@code x}'s dtype: the stored one, or a fresh array of x's step. */
+  NDArray weightFor(NDArray x) {
+    if (store instanceof PlainWeightStore p && p.weight().getDataType() == x.getDataType()) {
+      return p.weight();
+    }
+    // a quantised store computes a fresh dense weight: its intermediates die with this scope and
+    // the weight itself belongs to the step (x's manager), so nothing accumulates on the model
+    NDArray w;
+    try (NDScope scope = new NDScope()) {
+      w = store.dense(x.getDataType());
+      NDScope.unregister(w);
+    }
+    w.attach(x.getManager());
+    return w;
+  }
+
+  /** The bias (out) in {@code x}'s dtype, or null. */
+  NDArray biasFor(NDArray x) {
+    NDArray b = bias;
+    if (bias != null && bias.getDataType() != x.getDataType()) {
+      b = bias.toType(x.getDataType(), false);
+      b.attach(x.getManager()); // the cast belongs to this step, not to the model
+    }
+    return b;
+  }
+
+  /** Whether {@link #forward} would apply any adapter. */
+  boolean hasActiveAdapters() {
+    return adaptersEnabled && !adapters.isEmpty();
   }
 
   /** The adapters' trainable tensors, named {@code <module>.<suffix>}. */

@@ -20,7 +20,10 @@ public interface NormKernel {
       DataType dt = x.getDataType();
       NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
       NDArray var = xf.square().mean(new int[] {-1}, true); // (..., 1)
-      NDArray normed = xf.div(var.add(eps).sqrt());
+      // eps as a device tensor (torch::full), not add(Number): DJL copies a Number from host
+      // memory,
+      // which a CUDA graph capture of the decode step cannot contain
+      NDArray normed = xf.div(var.add(ai.fairl.engine.Scalars.of(var, eps)).sqrt());
       NDArray back = dt == DataType.FLOAT32 ? normed : normed.toType(dt, false);
       return back.mul(weight);
     };

@@ -54,6 +54,25 @@ final class Rotary {
     return new NDArray[] {emb.cos(), emb.sin()};
   }
 
+  /** The inverse frequencies, (head_dim / 2), fp32. */
+  float[] invFreq() {
+    return invFreq.clone();
+  }
+
+  /**
+   * As {@link #cosSin(NDArray)} with the frequencies already on the device (a static decode step
+   * creates nothing from host memory).
+   *
+   * @param positions (batch, seq) int64
+   * @param inv (1, 1, head_dim / 2) fp32
+   */
+  static NDArray[] cosSin(NDArray positions, NDArray inv) {
+    NDArray freqs =
+        positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // (b, s, dim/2)
+    NDArray emb = freqs.concat(freqs, -1).expandDims(1); // (b, 1, s, dim)
+    return new NDArray[] {emb.cos(), emb.sin()};
+  }
+
   /**
    * @param x (batch, heads, seq, head_dim)
    * @return x rotated, same shape and dtype

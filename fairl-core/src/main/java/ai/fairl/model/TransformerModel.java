@@ -47,6 +47,7 @@ public final class TransformerModel implements AutoCloseable {
   private NormKernel normKernel = NormKernel.composite();
   private LayerHook layerHook = LayerHook.direct();
   private DataType computeType;
+  private boolean fusedLayers;
 
   private TransformerModel(TransformerConfig config, NDManager manager, Map<String, NDArray> w) {
     this.config = config;
@@ -54,6 +55,8 @@ public final class TransformerModel implements AutoCloseable {
     this.dtype = w.get("model.embed_tokens.weight").getDataType();
     this.computeType = dtype;
     this.rotary = new Rotary(config);
+    // on by default on a GPU with fairl-native (the same maths; see setFusedLayers)
+    this.fusedLayers = manager.getDevice().isGpu() && TrainNatives.available();
     Map<String, NDArray> remaining = new LinkedHashMap<>(w);
     Map<String, NDArray> params = new LinkedHashMap<>();
     Map<String, Linear> lin = new LinkedHashMap<>();
@@ -444,14 +447,23 @@ public final class TransformerModel implements AutoCloseable {
       h = h.toType(computeType, false); // mixed precision: fp32 master weights, bf16/fp16 compute
     }
     NDArray[] cs = rotary.cosSin(pos.toType(DataType.INT64, false));
+    if (computeType != DataType.FLOAT32) {
+      // rotary runs in the compute dtype (as transformers casts cos/sin): cast once, not per layer
+      cs = new NDArray[] {cs[0].toType(computeType, false), cs[1].toType(computeType, false)};
+    }
     AttentionMask am = buildMask(m, mask64, b, s, past);
+    // the fused layer's key mask: none when every token is real (no mask given), else (b, 1, 1, s)
+    NDArray keyMask =
+        fusedLayers && cache == null && attentionMask != null
+            ? mask64.reshape(b, 1, 1, total).gt(0)
+            : null;
     for (DecoderLayer layer : layers) {
       final NDArray[] cosSin = cs;
       h =
           layerHook.run(
               layer.index,
               h,
-              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, cache, training),
+              x -> layer.forward(x, this, cosSin[0], cosSin[1], am, keyMask, cache, training),
               training);
     }
     NDArray hidden =
@@ -512,6 +524,91 @@ public final class TransformerModel implements AutoCloseable {
     // 0 where allowed, -1e30 elsewhere; (b, 1, s, total)
     NDArray additive = Scalars.mul(allowed.toType(DataType.FLOAT32, false).sub(1f), 1e30f);
     return new AttentionMask(additive, mask64, past, config.slidingWindow());
+  }
+
+  /**
+   * A static KV cache for {@link #decodeStatic}: {@code capacity} slots per row, in the compute
+   * dtype, owned by a sub-manager of {@code manager} (on its device).
+   */
+  public StaticKvCache newStaticCache(NDManager manager, int batch, int capacity) {
+    return new StaticKvCache(manager, config, computeType, batch, capacity, rotary.invFreq());
+  }
+
+  /**
+   * One single-token decode step with static shapes and no host synchronisation, so that it can be
+   * captured as a CUDA graph: the new token's key and value go into {@code cache} at {@code slot}
+   * in place, attention reads every slot under {@code keyMask}, rotary angles come from {@code
+   * positions}. Gives the same logits as {@link #forward} with a dynamic {@link KvCache} holding
+   * the same keys (checked on the CPU within 1e-5). Sliding windows are the caller's business (fold
+   * them into {@code keyMask}). Nothing is created from host memory.
+   *
+   * @param step owns every array this step creates (results of ops on the cache are re-homed)
+   * @param ids (batch, 1) int64 token ids
+   * @param positions (batch, 1) int64 rotary positions (real tokens before each one)
+   * @param keyMask (batch, capacity) boolean: the slots each row's new token may attend to, its own
+   *     slot included
+   * @param slot (1) int64: the slot this token's key and value go to
+   * @return (batch, vocab) fp32 logits
+   */
+  public NDArray decodeStatic(
+      NDManager step,
+      NDArray ids,
+      NDArray positions,
+      NDArray keyMask,
+      NDArray slot,
+      StaticKvCache cache) {
+    if (config.isSequenceClassification()) {
+      throw new IllegalStateException("decodeStatic needs an LM head, not a score head");
+    }
+    long b = ids.getShape().get(0);
+    if (!ids.getShape().equals(new Shape(b, 1)) || b != cache.batch()) {
+      throw new IllegalArgumentException(
+          "decodeStatic: ids must be (" + cache.batch() + ", 1), got " + ids.getShape());
+    }
+    if (!keyMask.getShape().equals(new Shape(b, cache.capacity()))) {
+      throw new IllegalArgumentException(
+          "decodeStatic: keyMask must be (batch, capacity) = ("
+              + b
+              + ", "
+              + cache.capacity()
+              + "), got "
+              + keyMask.getShape());
+    }
+    NDArray flat = ids.reshape(b); // a view; re-homed so that it dies with the step
+    flat.attach(step);
+    NDArray h = embed.get(flat); // (b, hidden), on the weight's manager
+    h.attach(step);
+    h = h.reshape(b, 1, config.hiddenSize());
+    if (h.getDataType() != computeType) {
+      h = h.toType(computeType, false);
+    }
+    NDArray pos = positions;
+    if (pos.getManager() != step) {
+      pos = positions.reshape(b, 1);
+      pos.attach(step);
+    }
+    NDArray[] cs = Rotary.cosSin(pos, cache.invFreq()); // (b, 1, 1, head_dim) each
+    NDArray keys64 = keyMask.toType(DataType.INT64, false);
+    if (keys64 == keyMask) {
+      keys64 = keyMask.reshape(b, cache.capacity());
+    }
+    keys64.attach(step);
+    NDArray allowed = keys64.toType(DataType.FLOAT32, false); // (b, capacity), 1 or 0
+    NDArray additive =
+        Scalars.mul(allowed.sub(Scalars.of(allowed, 1)), 1e30f)
+            .reshape(b, 1, 1, cache.capacity()); // 0 where allowed, -1e30 elsewhere
+    AttentionMask am = new AttentionMask(additive, keys64, cache.capacity() - 1, 0);
+    for (DecoderLayer layer : layers) {
+      h = layer.forwardStatic(h, this, cs[0], cs[1], am, cache, slot);
+    }
+    NDArray hidden = normKernel.rmsNorm(h, like(finalNorm, h), (float) config.rmsNormEps());
+    NDArray logits; // (b, 1, vocab)
+    if (head == null) {
+      logits = ai.djl.nn.core.Linear.linear(hidden, like(embed, hidden), null).singletonOrThrow();
+    } else {
+      logits = head.forward(hidden, false);
+    }
+    return logits.toType(DataType.FLOAT32, false).reshape(b, config.vocabSize());
   }
 
   /** A fresh KV cache for this model, owned by {@code manager}'s sub-manager. */
@@ -623,6 +720,26 @@ public final class TransformerModel implements AutoCloseable {
 
   public LayerHook layerHook() {
     return layerHook;
+  }
+
+  /**
+   * Runs each decoder layer as one fairl-native call (fairl-native/src/train.cc) where it can: no
+   * KV cache, no sliding window, no active adapters; other layers and calls keep the DJL path. Same
+   * maths as the DJL path (SiLU in one kernel; attention through PyTorch's SDPA, causal, with the
+   * key mask when an attention mask is given). Fewer JNI calls per step, and the layer's
+   * intermediates are freed as soon as autograd no longer needs them.
+   *
+   * <p>On by default for a model on a GPU when fairl-native has the natives; off on a CPU.
+   *
+   * @return whether the fused path is on (false without fairl-native's training natives)
+   */
+  public boolean setFusedLayers(boolean on) {
+    fusedLayers = on && TrainNatives.available();
+    return fusedLayers;
+  }
+
+  public boolean fusedLayers() {
+    return fusedLayers;
   }
 
   /** Installs the per-layer hook (gradient checkpointing, timing). */

@@ -66,4 +66,39 @@ public final class RewardRegistry {
   public static Map<String, RewardFunction> all() {
     return Map.copyOf(new TreeMap<>(REGISTERED));
   }
+
+  /**
+   * The names among {@code names} that resolve to a function registered in this JVM (a notebook's
+   * {@code %%fairl_reward}): other processes, such as the workers of {@code --num-gpus N}, cannot
+   * see them.
+   */
+  public static java.util.List<String> onlyInThisJvm(java.util.List<String> names) {
+    if (names == null) {
+      return java.util.List.of();
+    }
+    return names.stream().filter(n -> !Rewards.isShipped(n) && contains(n)).toList();
+  }
+
+  /**
+   * What to say when a run that starts {@code workers} worker processes names rewards registered
+   * only in this JVM: the message, then how to package the reward so every worker loads it.
+   */
+  public static String[] workerError(java.util.List<String> names, int workers) {
+    String list = String.join(", ", names);
+    return new String[] {
+      "training.reward_functions names "
+          + list
+          + ", defined in this JVM (a notebook's %%fairl_reward or RewardRegistry.register);"
+          + " the "
+          + workers
+          + " worker processes of a multi-GPU run cannot see it, so no worker was started",
+      "package the reward as a class: put a public class implementing"
+          + " ai.fairl.reward.RewardFunction (e.g. com.acme.MyRewards with a no-argument"
+          + " constructor) in a jar, add the jar with --classpath my-rewards.jar (or"
+          + " FAIRL_CLASSPATH; %jars in a notebook) and name it in the recipe:"
+          + " `local_reward_function: {function: com.acme.MyRewards}` or"
+          + " `training.reward_functions: [com.acme.MyRewards]`; or train on one GPU"
+          + " (--num-gpus 1), where the notebook's reward works as it is"
+    };
+  }
 }

@@ -179,4 +179,48 @@ class WorkersTest {
         r.err.matches("(?s).*LOCAL_RANK [01] has no GPU: 0 visible.*"),
         "the worker's own error is shown\n" + r.err);
   }
+
+  /**
+   * A reward registered only in this JVM (what a notebook's %%fairl_reward does) named by a
+   * multi-GPU run: exit 2 before any worker starts, with how to package the reward.
+   */
+  @Test
+  void aRewardRegisteredOnlyInThisJvmStopsAMultiGpuRunBeforeWorkersStart(@TempDir Path dir)
+      throws Exception {
+    ai.fairl.reward.RewardRegistry.register(
+        "nb_short", (p, c, cols) -> c.stream().mapToDouble(x -> -x.length()).toArray());
+    try {
+      Files.writeString(
+          dir.resolve("g.yaml"),
+          "model:\n  base_model_name: tiny:qwen2\ndata:\n  datasets:\n    - name: rows.jsonl\n"
+              + "      prompt_column: question\n      answer_column: answer\n"
+              + "training:\n  algorithm: grpo\n  output_dir: out\n  max_steps: 1\n"
+              + "  reward_functions: [exact_match, nb_short]\n");
+      Files.writeString(dir.resolve("rows.jsonl"), "{\"question\": \"1+1=\", \"answer\": \"2\"}\n");
+      CliRun r =
+          CliRun.run(
+              "fai-rl-train",
+              dir,
+              Map.of("CUDA_VISIBLE_DEVICES", "0,1"),
+              "--recipe",
+              "g.yaml",
+              "--num-gpus",
+              "2");
+      assertEquals(2, r.code, r.toString());
+      assertFalse(r.err.contains("starting 2 workers"), r.err);
+      assertTrue(
+          r.err.contains(
+              "error: training.reward_functions names nb_short, defined in this JVM (a notebook's"
+                  + " %%fairl_reward or RewardRegistry.register); the 2 worker processes of a"
+                  + " multi-GPU run cannot see it, so no worker was started"),
+          r.err);
+      assertTrue(
+          r.err.contains("--classpath my-rewards.jar")
+              && r.err.contains("local_reward_function: {function: com.acme.MyRewards}"),
+          r.err);
+      assertFalse(Files.exists(dir.resolve("out").resolve("metrics.jsonl")));
+    } finally {
+      ai.fairl.reward.RewardRegistry.unregister("nb_short");
+    }
+  }
 }

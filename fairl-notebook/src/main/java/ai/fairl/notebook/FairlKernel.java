@@ -85,6 +85,7 @@ public final class FairlKernel extends BaseKernel {
   private volatile ExecutorService worker;
   private volatile Thread workerThread;
   private volatile Future<?> startup;
+  private final List<String> userClasspath = new CopyOnWriteArrayList<>();
 
   private FairlKernel(
       String version,
@@ -167,7 +168,17 @@ public final class FairlKernel extends BaseKernel {
       }
     }
     evaluator.addToClasspath(classpath);
+    for (String part : classpath.split(java.io.File.pathSeparator)) {
+      if (!part.isBlank()) {
+        userClasspath.add(Path.of(part).toAbsolutePath().toString());
+      }
+    }
     installExtensions(evaluator.classLoader());
+  }
+
+  /** The jars and folders added to the cells' classpath ({@code --classpath}, {@code %jars}). */
+  public List<String> userClasspath() {
+    return List.copyOf(userClasspath);
   }
 
   private List<String> addJars(List<String> args) throws IOException {
@@ -225,6 +236,13 @@ public final class FairlKernel extends BaseKernel {
       return await(cell);
     } finally {
       flushStreams();
+      if (Notebook.takeRanThisCell()) {
+        try {
+          Notebook.releaseMemory();
+        } catch (RuntimeException | LinkageError e) {
+          System.err.println("fairl-java: could not release the run's cached memory: " + e);
+        }
+      }
     }
   }
 

@@ -18,6 +18,10 @@ public final class KernelMain {
 
   public static void main(String[] args) throws Exception {
     System.setProperty("java.awt.headless", "true");
+    if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
+      // DJL's HF tokenizers: the CPU build the jar ships, also on a GPU host
+      System.setProperty("RUST_FLAVOR", "cpu");
+    }
     // jjava-jupyter logs every socket loop start/stop at INFO; keep the kernel's stderr for
     // problems
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");

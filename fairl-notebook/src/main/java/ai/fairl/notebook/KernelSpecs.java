@@ -68,13 +68,39 @@ final class KernelSpecs {
 
   /** Writes kernel.json into {@code dir}. */
   static Path writeSpec(Path dir, String displayName, List<String> argv) throws IOException {
+    return writeSpec(dir, displayName, argv, Map.of());
+  }
+
+  /**
+   * The engine variables {@code fairl native build} leaves in {@code fairl-native.env} (which the
+   * launchers source), for the kernelspec's {@code env}: Jupyter starts the kernel with java
+   * directly, so without them a kernel on a GPU host would fall back to DJL's stock CPU natives.
+   */
+  static Map<String, String> nativeEnv(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String k :
+        List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "ENGINE_CACHE_DIR")) {
+      String v = env.get(k);
+      if (v != null && !v.isBlank()) {
+        out.put(k, v);
+      }
+    }
+    // DJL's HF tokenizers look for a CUDA build of their library on a GPU host (and try to
+    // download it); the jar ships the CPU build, which tokenizes the same
+    out.put("RUST_FLAVOR", env.getOrDefault("RUST_FLAVOR", "cpu"));
+    return out;
+  }
+
+  /** Writes kernel.json into {@code dir} with {@code env} for the kernel process. */
+  static Path writeSpec(Path dir, String displayName, List<String> argv, Map<String, String> env)
+      throws IOException {
     Files.createDirectories(dir);
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("argv", argv);
     spec.put("display_name", displayName);
     spec.put("language", "java");
     spec.put("interrupt_mode", "message");
-    spec.put("env", Map.of());
+    spec.put("env", new java.util.TreeMap<>(env));
     spec.put("metadata", Map.of("debugger", false));
     Path file = dir.resolve("kernel.json");
     Files.writeString(file, GSON.toJson(spec) + "\n");
@@ -109,6 +135,24 @@ final class KernelSpecs {
             ? Path.of(xdg)
             : Path.of(System.getProperty("user.home"), ".local", "share");
     return base.resolve("jupyter");
+  }
+
+  /** The {@code env} of an installed kernelspec (empty when it has none). */
+  static Map<String, String> installedEnv(String name) throws IOException {
+    for (Path d : dataDirs()) {
+      Path spec = d.resolve("kernels").resolve(name).resolve("kernel.json");
+      if (Files.isRegularFile(spec)) {
+        JsonObject o = JsonParser.parseString(Files.readString(spec)).getAsJsonObject();
+        Map<String, String> env = new LinkedHashMap<>();
+        if (o.has("env") && o.get("env").isJsonObject()) {
+          o.getAsJsonObject("env")
+              .entrySet()
+              .forEach(e -> env.put(e.getKey(), e.getValue().getAsString()));
+        }
+        return env;
+      }
+    }
+    return Map.of();
   }
 
   /** The argv of an installed kernelspec, with {@code {resource_dir}} substituted. */

@@ -139,18 +139,22 @@ final class Magics {
   }
 
   /**
-   * {@code %%fairl_train RECIPE [key=value]... [--gpu]}; the body is YAML overrides (nested keys,
-   * e.g. {@code training: {max_steps: 5}}). Live loss chart and progress; the kernel's interrupt
-   * stops the run at a step boundary with a checkpoint. Plain Java: {@code
+   * {@code %%fairl_train RECIPE [key=value]... [--gpu] [--num-gpus N]}; the body is YAML overrides
+   * (nested keys, e.g. {@code training: {max_steps: 5}}). Live loss chart and progress; the
+   * kernel's interrupt stops the run at a step boundary with a checkpoint. Plain Java: {@code
    * Training.run(Fairl.trainingRecipe(path, overrides).recipe(), RunOptions.cpu(), List.of(new
    * TrainingDisplay()), Notebook.stopSignal(), System.out)}.
    */
   static Object train(BaseKernel kernel, List<String> raw, String body) throws Exception {
-    Args a = Args.parse("%%fairl_train", raw, Set.of("gpu"), Set.of());
+    Args a = Args.parse("%%fairl_train", raw, Set.of("gpu"), Set.of("num-gpus"));
     String path = recipePath("%%fairl_train", a);
     List<String> overrides = new ArrayList<>(YamlOverrides.flatten(body));
     overrides.addAll(a.positional().subList(1, a.positional().size()));
     var resolved = ai.fairl.Fairl.trainingRecipe(Path.of(path), overrides.toArray(String[]::new));
+    int gpus = numGpus(a);
+    if (gpus > 1) {
+      return trainOnWorkers(kernel, path, overrides, resolved.recipe(), gpus);
+    }
     for (String n : resolved.notices()) {
       System.out.println(n);
     }
@@ -174,6 +178,67 @@ final class Magics {
                 losses.get(0),
                 losses.get(losses.size() - 1)),
         result.outputDir());
+    return null;
+  }
+
+  private static int numGpus(Args a) {
+    String v = a.options().get("num-gpus");
+    if (v == null) {
+      return 1;
+    }
+    try {
+      int n = Integer.parseInt(v.strip());
+      if (n < 1) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "%%fairl_train: --num-gpus must be a whole number >= 1, got '" + v + "'");
+    }
+  }
+
+  /**
+   * {@code %%fairl_train RECIPE --num-gpus N} (N > 1): the run goes to {@code fai-rl-train
+   * --num-gpus N} in this kernel's JVM, which starts N worker processes (data parallel) with the
+   * kernel's jars plus the jars added to it ({@code --classpath}, {@code %jars}). A reward defined
+   * in this notebook lives only in the kernel, so a recipe that names one fails here, before any
+   * worker starts, saying how to package it. The workers' console output is the cell's output; plot
+   * the run afterwards with {@code %fairl_curve OUTPUT_DIR}.
+   */
+  static Object trainOnWorkers(
+      BaseKernel kernel,
+      String path,
+      List<String> overrides,
+      ai.fairl.recipe.TrainingRecipe recipe,
+      int gpus) {
+    List<String> jvmOnly =
+        ai.fairl.reward.RewardRegistry.onlyInThisJvm(recipe.training().rewardFunctions());
+    if (!jvmOnly.isEmpty()) {
+      String[] e = ai.fairl.reward.RewardRegistry.workerError(jvmOnly, gpus);
+      throw new IllegalArgumentException(
+          "%%fairl_train --num-gpus " + gpus + ": " + e[0] + "\nhint: " + e[1]);
+    }
+    List<String> args =
+        new ArrayList<>(List.of("--recipe", path, "--num-gpus", Integer.toString(gpus)));
+    if (kernel instanceof FairlKernel fk && !fk.userClasspath().isEmpty()) {
+      args.add("--classpath");
+      args.add(String.join(java.io.File.pathSeparator, fk.userClasspath()));
+    }
+    args.addAll(overrides);
+    java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
+    java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+    int code =
+        ai.fairl.cli.Cli.run(
+            "fai-rl-train", args.toArray(String[]::new), out, err, System.getenv(), Path.of(""));
+    if (code != 0) {
+      throw new IllegalStateException(
+          "%%fairl_train --num-gpus "
+              + gpus
+              + ": fai-rl-train exited with "
+              + code
+              + " (see above)");
+    }
     return null;
   }
 

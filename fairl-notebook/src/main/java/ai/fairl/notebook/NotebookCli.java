@@ -18,6 +18,7 @@ import java.util.Map;
  *         [--classpath CP] [--jvm-opt OPT]... [--no-class-archive]
  * run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-f params.yaml] [--cwd DIR] [--log-output]
  *     [--kernel NAME] [--start-timeout S] [--execution-timeout S]
+ * memory-check [--recipe R] [--gpu] [--steps N] [--out DIR] [--kernel NAME] [key=value]...
  * </pre>
  *
  * <p>Exit codes: 0 success, 1 a cell failed (the output notebook shows the error in place), 2 bad
@@ -40,8 +41,10 @@ public final class NotebookCli {
       return switch (args[0]) {
         case "install" -> install(rest, out);
         case "run" -> runNotebook(rest, out, err);
+        case "memory-check" -> memoryCheck(rest, out, err);
         default ->
-            throw new UsageException("unknown command '" + args[0] + "'; use install or run");
+            throw new UsageException(
+                "unknown command '" + args[0] + "'; use install, run or memory-check");
       };
     } catch (UsageException e) {
       err.println("fairl notebook: " + e.getMessage());
@@ -84,7 +87,7 @@ public final class NotebookCli {
       if (archive) {
         argv = ClassArchive.install(argv, tmp, out);
       }
-      KernelSpecs.writeSpec(tmp, display, argv);
+      KernelSpecs.writeSpec(tmp, display, argv, KernelSpecs.nativeEnv(System.getenv()));
       String jupyter = System.getenv().getOrDefault("JUPYTER", "jupyter");
       ProcessBuilder pb =
           new ProcessBuilder(
@@ -118,8 +121,18 @@ public final class NotebookCli {
     } else {
       Files.deleteIfExists(target.resolve(ClassArchive.FILE));
     }
-    KernelSpecs.writeSpec(target, display, argv);
+    Map<String, String> env = KernelSpecs.nativeEnv(System.getenv());
+    KernelSpecs.writeSpec(target, display, argv, env);
     out.println("installed kernelspec " + name + " in " + target);
+    if (env.containsKey("PYTORCH_LIBRARY_PATH")) {
+      out.println(
+          "the kernel runs on fairl-native: PyTorch "
+              + env.getOrDefault("PYTORCH_VERSION", "?")
+              + " ("
+              + env.getOrDefault("PYTORCH_FLAVOR", "?")
+              + ") from "
+              + env.get("PYTORCH_LIBRARY_PATH"));
+    }
     return 0;
   }
 
@@ -176,10 +189,11 @@ public final class NotebookCli {
         kernel == null
             ? KernelSpecs.ownKernelArgv(jvmOptsFromEnv(), System.getenv("FAIRL_CLASSPATH"))
             : KernelSpecs.installedArgv(kernel);
+    Map<String, String> kernelEnv = kernel == null ? Map.of() : KernelSpecs.installedEnv(kernel);
     NotebookRunner.Result r =
         NotebookRunner.run(
             new NotebookRunner.Options(
-                in, Path.of(pos.get(1)), params, cwd, logOutput, argv, start, exec),
+                in, Path.of(pos.get(1)), params, cwd, logOutput, argv, kernelEnv, start, exec),
             err);
     if (r.exitCode() == 1) {
       err.println(
@@ -193,6 +207,106 @@ public final class NotebookCli {
       err.println("fairl notebook run: " + r.error());
     }
     return r.exitCode();
+  }
+
+  /**
+   * {@code memory-check}: {@link MemoryCheck} in a fresh kernel (ours, or an installed kernelspec
+   * with {@code --kernel}); prints the table, writes {@code memory-check.md} and {@code
+   * memory-check.json} into {@code --out}; exit 1 when memory did not stay flat.
+   */
+  private static int memoryCheck(List<String> args, PrintStream out, PrintStream err)
+      throws IOException {
+    String home = System.getProperty("fairl.home", System.getenv("FAIRL_HOME"));
+    String recipe =
+        home == null
+            ? null
+            : Path.of(home, "recipes/training/grpo/tiny_arithmetic.yaml").toString();
+    boolean gpu = false;
+    int steps = 3;
+    Path outDir = Path.of("memory-check");
+    String kernel = null;
+    List<String> overrides = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--recipe" -> recipe = value(args, ++i, a);
+        case "--gpu" -> gpu = true;
+        case "--steps" -> steps = Integer.parseInt(value(args, ++i, a));
+        case "--out" -> outDir = Path.of(value(args, ++i, a));
+        case "--kernel", "-k" -> kernel = value(args, ++i, a);
+        default -> {
+          if (a.startsWith("-") || !a.contains("=")) {
+            throw new UsageException("memory-check: unknown argument " + a);
+          }
+          overrides.add(a);
+        }
+      }
+    }
+    if (recipe == null) {
+      throw new UsageException("memory-check needs --recipe (FAIRL_HOME is not set)");
+    }
+    Files.createDirectories(outDir);
+    Path runs = outDir.toAbsolutePath().resolve("runs");
+    StringBuilder extra = new StringBuilder();
+    for (String o : overrides) {
+      extra.append(' ').append(o);
+    }
+    String recipeLine = recipe + extra;
+    String body =
+        "training:\n  max_steps: "
+            + steps
+            + "\n  save_steps: "
+            + steps
+            + "\n  logging_steps: 1\n  output_dir: "
+            + runs
+            + "/{run}\n";
+    String interrupt =
+        "training:\n  max_steps: 100000\n  save_steps: 100000\n  logging_steps: 1\n"
+            + "  output_dir: "
+            + runs
+            + "/interrupted\n";
+    List<String> argv =
+        kernel == null
+            ? KernelSpecs.ownKernelArgv(jvmOptsFromEnv(), System.getenv("FAIRL_CLASSPATH"))
+            : KernelSpecs.installedArgv(kernel);
+    MemoryCheck.Result r;
+    try {
+      r =
+          MemoryCheck.run(
+              new MemoryCheck.Options(
+                  argv,
+                  null,
+                  kernel == null ? Map.of() : KernelSpecs.installedEnv(kernel),
+                  recipeLine,
+                  body,
+                  interrupt,
+                  gpu,
+                  Duration.ofMinutes(10)),
+              err);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+    String md = r.markdown();
+    out.print(md);
+    StringBuilder tables = new StringBuilder(md).append('\n');
+    for (MemoryCheck.Row row : r.rows()) {
+      tables.append("%fairl_memory ").append(row.phase()).append(":\n").append(row.table());
+      tables.append("\n\n");
+    }
+    Files.writeString(outDir.resolve("memory-check.md"), tables);
+    Files.writeString(
+        outDir.resolve("memory-check.json"),
+        new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n");
+    if (!r.ok()) {
+      r.failures().forEach(f -> err.println("memory-check: FAILED: " + f));
+      return 1;
+    }
+    out.println(
+        "memory-check: flat (open tensors back to their count before the first run"
+            + (gpu ? "; GPU allocated, reserved and peak within run 1's" : "")
+            + ")");
+    return 0;
   }
 
   private static List<String> jvmOptsFromEnv() {
@@ -217,6 +331,8 @@ public final class NotebookCli {
             "       fairl notebook run IN.ipynb OUT.ipynb [-p NAME VALUE]... [-r NAME RAW]...",
             "                          [-f params.yaml] [--cwd DIR] [--log-output] [--kernel NAME]",
             "                          [--start-timeout S] [--execution-timeout S]",
+            "       fairl notebook memory-check [--recipe R] [--gpu] [--steps N] [--out DIR]",
+            "                          [--kernel NAME] [key=value]...",
             "run follows papermill: parameters go into an injected-parameters cell after the cell",
             "tagged 'parameters'; the run stops at the first error (exit 1) and OUT shows it."));
   }

@@ -37,11 +37,13 @@ public final class NotebookRunner {
       Path cwd,
       boolean logOutput,
       List<String> kernelArgv,
+      Map<String, String> kernelEnv,
       Duration startTimeout,
       Duration cellTimeout) {
     public Options {
       parameters = new LinkedHashMap<>(parameters);
       kernelArgv = List.copyOf(kernelArgv);
+      kernelEnv = Map.copyOf(kernelEnv);
     }
   }
 
@@ -84,7 +86,7 @@ public final class NotebookRunner {
 
     int failed = -1;
     String error = null;
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(o.kernelEnv());
     Map<String, List<JsonObject>> displays = new java.util.HashMap<>();
     try (KernelClient kernel = KernelClient.start(o.kernelArgv(), o.cwd(), env, o.startTimeout())) {
       JsonObject info = kernel.kernelInfo(Duration.ofSeconds(10));

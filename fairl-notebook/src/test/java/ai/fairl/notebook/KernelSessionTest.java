@@ -461,4 +461,47 @@ class KernelSessionTest {
     KernelClient.Reply r = run("}");
     assertEquals("error", r.status());
   }
+
+  /**
+   * Issue 11: a reward defined in the notebook cannot reach the worker processes of a multi-GPU
+   * run; %%fairl_train --num-gpus 2 fails before any worker starts and says how to package it.
+   */
+  @Test
+  void aNotebookRewardInAMultiGpuRunFailsBeforeWorkersStartWithHowToPackageIt() {
+    String recipe =
+        System.getProperty("fairl.root") + "/recipes/training/grpo/tiny_arithmetic.yaml";
+    assertEquals(
+        "ok",
+        run("List<Map<String, Object>> nbSamples = List.of(Map.of(\"completion\", \"42\"));")
+            .status());
+    KernelClient.Reply reward =
+        run(
+            "%%fairl_reward nb_len --var nbSamples\n"
+                + "(p, c, cols) -> c.stream().mapToDouble(x -> x.length()).toArray()");
+    assertEquals("ok", reward.status(), reward.iopub().toString());
+    KernelClient.Reply multi =
+        run(
+            "%%fairl_train "
+                + recipe
+                + " --num-gpus 2\ntraining:\n  reward_functions: [exact_match, nb_len]");
+    assertEquals("error", multi.status());
+    String evalue = multi.content().get("evalue").getAsString();
+    assertTrue(
+        evalue.contains(
+            "%%fairl_train --num-gpus 2: training.reward_functions names nb_len, defined in this"
+                + " JVM"),
+        evalue);
+    assertTrue(evalue.contains("so no worker was started"), evalue);
+    assertTrue(
+        evalue.contains("--classpath my-rewards.jar")
+            && evalue.contains("local_reward_function: {function: com.acme.MyRewards}"),
+        evalue);
+    // without a notebook reward the run goes to fai-rl-train --num-gpus 2 (no GPU here: exit 2)
+    KernelClient.Reply plain =
+        run("%%fairl_train " + recipe + " --num-gpus 2\ntraining: {max_steps: 1}");
+    assertEquals("error", plain.status());
+    String all = plain.messages("stream").toString() + plain.content();
+    assertTrue(all.contains("--num-gpus 2 asked for GPUs, but none is visible"), all);
+    assertTrue(all.contains("fai-rl-train exited with 2"), all);
+  }
 }

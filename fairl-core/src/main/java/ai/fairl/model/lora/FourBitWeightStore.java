@@ -1,7 +1,9 @@
 package ai.fairl.model.lora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.fairl.engine.Scalars;
@@ -36,7 +38,7 @@ public final class FourBitWeightStore implements WeightStore {
   private final NDArray absmaxQ; // (blocks) int8 under double quantisation, else null
   private final NDArray absmaxScale; // (ceil(blocks / 256)) fp32 under double quantisation
   private final float absmaxOffset;
-  private final NDArray table; // (16) fp32 code values
+  private final NDArray pairTable; // (256, 2) fp32: the two code values of each byte
   private final NDManager manager;
 
   private FourBitWeightStore(
@@ -57,7 +59,13 @@ public final class FourBitWeightStore implements WeightStore {
     this.absmaxQ = absmaxQ;
     this.absmaxScale = absmaxScale;
     this.absmaxOffset = absmaxOffset;
-    this.table = manager.create(type.codes());
+    float[] codes = type.codes();
+    float[] pairs = new float[512];
+    for (int byteValue = 0; byteValue < 256; byteValue++) {
+      pairs[2 * byteValue] = codes[byteValue >> 4];
+      pairs[2 * byteValue + 1] = codes[byteValue & 15];
+    }
+    this.pairTable = manager.create(pairs, new Shape(256, 2));
   }
 
   /**
@@ -125,6 +133,145 @@ public final class FourBitWeightStore implements WeightStore {
         type, shape, manager, packed, absmax, absmaxQ, absmaxScale, offset);
   }
 
+  /**
+   * As {@link #quantize}, with tensor operations on the weight's device (no copy to the host):
+   * block absmax, the same double quantisation, nearest code by the same comparisons in the same
+   * order, two codes per byte. Gives the same bytes as {@link #quantize} (FourBitDeviceQuantTest);
+   * the weight is read once, in chunks of rows, so a large weight needs a few times its fp32 size
+   * of scratch at most. The caller still owns {@code weight}.
+   */
+  public static FourBitWeightStore quantizeTensor(
+      NDArray weight, QuantType type, boolean doubleQuant) {
+    return quantizeTensor(weight, type, doubleQuant, CHUNK_BLOCKS);
+  }
+
+  /** As {@link #quantizeTensor(NDArray, QuantType, boolean)}, {@code chunkBlocks} at a time. */
+  static FourBitWeightStore quantizeTensor(
+      NDArray weight, QuantType type, boolean doubleQuant, long chunkBlocks) {
+    Shape shape = weight.getShape();
+    long n = shape.size();
+    long blocks = (n + BLOCK - 1) / BLOCK;
+    NDManager manager = NDManager.newBaseManager(weight.getDevice());
+    NDArray[] keep;
+    float offset = 0;
+    try (NDScope scope = new NDScope()) {
+      NDArray w = weight.toType(DataType.FLOAT32, false).reshape(-1); // (n)
+      if (blocks * BLOCK != n) {
+        w = w.concat(w.getManager().zeros(new Shape(blocks * BLOCK - n), DataType.FLOAT32));
+      }
+      NDArray wb = w.reshape(blocks, BLOCK); // (blocks, 64)
+      NDArray amax = wb.abs().max(new int[] {1}); // (blocks)
+      NDArray used = amax;
+      NDArray absmax = null;
+      NDArray absmaxQ = null;
+      NDArray absmaxScale = null;
+      if (doubleQuant) {
+        offset = (float) (amax.toType(DataType.FLOAT64, false).sum().getDouble() / blocks);
+        long blocks2 = (blocks + BLOCK2 - 1) / BLOCK2;
+        NDArray dev = amax.sub(offset); // (blocks), amax - offset in fp32
+        NDArray devPad =
+            blocks2 * BLOCK2 == blocks
+                ? dev
+                : dev.concat(dev.getManager().zeros(new Shape(blocks2 * BLOCK2 - blocks)));
+        NDArray dev2 = devPad.reshape(blocks2, BLOCK2); // (blocks2, 256)
+        NDArray m = dev2.abs().max(new int[] {1}); // (blocks2)
+        // tensor-by-tensor division: a true fp32 division, as Java's m / 127f
+        NDArray scale = m.div(m.getManager().full(m.getShape(), 127f)); // (blocks2)
+        NDArray sc = scale.expandDims(1); // (blocks2, 1)
+        NDArray r = dev2.div(sc); // (blocks2, 256)
+        // Math.round(float): floor, then up when the fraction is at least one half
+        NDArray fl = r.floor();
+        NDArray rounded = fl.add(r.sub(fl).gte(0.5f).toType(DataType.FLOAT32, false));
+        NDArray q =
+            NDArrays.where(
+                sc.eq(0f).broadcast(rounded.getShape()),
+                rounded.zerosLike(),
+                rounded.clip(-127, 127)); // (blocks2, 256), integral values
+        NDArray usedAll = q.mul(sc).add(offset).reshape(-1); // (blocks2 * 256)
+        NDArray qFlat = q.reshape(-1);
+        if (blocks2 * BLOCK2 != blocks) {
+          usedAll = usedAll.get("0:" + blocks);
+          qFlat = qFlat.get("0:" + blocks);
+        }
+        used = usedAll;
+        absmaxQ = qFlat.toType(DataType.INT8, false); // (blocks)
+        absmaxScale = scale; // (blocks2)
+      } else {
+        absmax = amax; // (blocks)
+      }
+      NDArray packed = packCodes(wb, used, type, chunkBlocks);
+      keep = new NDArray[] {packed, absmax, absmaxQ, absmaxScale};
+      for (NDArray k : keep) {
+        if (k != null) {
+          NDScope.unregister(k);
+          k.attach(manager);
+        }
+      }
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    return new FourBitWeightStore(type, shape, manager, keep[0], keep[1], keep[2], keep[3], offset);
+  }
+
+  /** Blocks per chunk of the code search: 2^20 values, so its scratch stays a few MB. */
+  private static final long CHUNK_BLOCKS = (1L << 20) / BLOCK;
+
+  /**
+   * The packed codes (blocks * 32) uint8 of {@code wb} (blocks, 64) fp32 against the block absmax
+   * {@code used} (blocks), chunk by chunk; each chunk's scratch is freed before the next.
+   */
+  private static NDArray packCodes(NDArray wb, NDArray used, QuantType type, long chunkBlocks) {
+    long blocks = wb.getShape().get(0);
+    float[] codes = type.codes();
+    java.util.List<NDArray> parts = new java.util.ArrayList<>();
+    for (long c0 = 0; c0 < blocks; c0 += chunkBlocks) {
+      long c1 = Math.min(blocks, c0 + chunkBlocks);
+      try (NDScope scope = new NDScope()) {
+        NDArray wc = wb.get(c0 + ":" + c1); // (chunk, 64)
+        NDArray u = used.get(c0 + ":" + c1).expandDims(1); // (chunk, 1)
+        NDArray positive = u.gt(0f).broadcast(wc.getShape());
+        NDArray x = NDArrays.where(positive, wc.div(u), wc.zerosLike()).clip(-1, 1);
+        NDArray best = x.getManager().zeros(x.getShape(), DataType.INT32); // (chunk, 64)
+        NDArray bestDist = x.sub(codes[0]).abs();
+        for (int i = 1; i < codes.length; i++) {
+          NDArray d = x.sub(codes[i]).abs();
+          NDArray better = d.lt(bestDist); // strictly nearer, as QuantType.nearest
+          NDArray code = x.getManager().full(x.getShape(), i, DataType.INT32);
+          NDArray nb = NDArrays.where(better, code, best);
+          NDArray nd = NDArrays.where(better, d, bestDist);
+          for (NDArray t : new NDArray[] {d, better, code, best, bestDist}) {
+            t.close();
+          }
+          best = nb;
+          bestDist = nd;
+        }
+        NDArray pairs = best.reshape(-1, 2); // (chunk * 32, 2): high nibble first
+        NDArray part =
+            Scalars.mul(pairs.get(":, 0"), 16).add(pairs.get(":, 1")).toType(DataType.UINT8, false);
+        NDScope.unregister(part);
+        parts.add(part);
+      }
+    }
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    NDArray all = NDArrays.concat(new ai.djl.ndarray.NDList(parts)); // (blocks * 32)
+    for (NDArray p : parts) {
+      p.close();
+    }
+    return all;
+  }
+
+  /** {packed codes, absmax or null, int8 absmax or null, absmax scales or null} (tests). */
+  NDArray[] parts() {
+    return new NDArray[] {packed, absmax, absmaxQ, absmaxScale};
+  }
+
+  float absmaxOffset() {
+    return absmaxOffset;
+  }
+
   public QuantType type() {
     return type;
   }
@@ -135,11 +282,9 @@ public final class FourBitWeightStore implements WeightStore {
 
   @Override
   public NDArray dense(DataType computeType) {
-    NDArray bytes = packed.toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray hi = Scalars.div(bytes, 16).floor().toType(DataType.INT32, false); // (n_pad / 2)
-    NDArray lo = bytes.sub(Scalars.mul(hi, 16)); // (n_pad / 2)
-    NDArray idx = hi.stack(lo, 1).reshape(-1).toType(DataType.INT64, false); // (n_pad)
-    NDArray values = table.get(idx); // (n_pad) fractions of absmax
+    // one lookup per byte in a (256, 2) table of {high code's value, low code's value}
+    NDArray idx = packed.toType(DataType.INT64, false); // (n_pad / 2)
+    NDArray values = pairTable.get(idx).reshape(-1); // (n_pad) fractions of absmax
     NDArray amax = blockAbsmax(); // (blocks)
     NDArray w = values.reshape(amax.getShape().get(0), BLOCK).mul(amax.expandDims(1));
     NDArray flat = w.reshape(-1);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.fairl.engine.Scalars;
-import ai.fairl.model.LinearAdapter;
+import ai.fairl.model.LowRankAdapter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -17,7 +17,7 @@ import java.util.Random;
  * {@code A ~ U(-1/sqrt(in), 1/sqrt(in))} (kaiming-uniform with a = sqrt(5)), {@code B = 0}, so a
  * fresh adapter leaves the model unchanged.
  */
-public final class LoraAdapter implements LinearAdapter {
+public final class LoraAdapter implements LowRankAdapter {
   private final NDArray a; // (r, in)
   private final NDArray b; // (out, r)
   private final float scaling;
@@ -94,11 +94,23 @@ public final class LoraAdapter implements LinearAdapter {
     return Scalars.mul(b.matMul(a), scaling);
   }
 
+  @Override
   public NDArray a() {
     return a;
   }
 
+  @Override
   public NDArray b() {
     return b;
+  }
+
+  @Override
+  public double scaling() {
+    return scaling;
+  }
+
+  @Override
+  public boolean plainLowRank(boolean training) {
+    return !training || dropout == 0;
   }
 }

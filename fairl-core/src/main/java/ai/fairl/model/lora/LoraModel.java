@@ -377,7 +377,11 @@ public final class LoraModel implements Trainable, AutoCloseable {
       WeightStore old = l.weightStore();
       before += old.storageBytes();
       NDArray dense = old.dense(DataType.FLOAT32);
-      FourBitWeightStore q = FourBitWeightStore.quantize(dense, type, doubleQuant);
+      // on the weight's device; an fp32 copy made for it is freed at once, not with the model
+      FourBitWeightStore q = FourBitWeightStore.quantizeTensor(dense, type, doubleQuant);
+      if (!(old instanceof PlainWeightStore p && p.weight() == dense)) {
+        dense.close();
+      }
       after += q.storageBytes();
       l.setWeightStore(q);
       old.close();

@@ -2,7 +2,11 @@ package ai.fairl.generate;
 
 import java.util.SplittableRandom;
 
-/** Host-side token choice from one row of fp32 logits. */
+/**
+ * Host-side token choice from one row of fp32 logits, in double precision: what {@link Generator}
+ * did before token choice moved to the device ({@link DeviceSampler}); kept as the reference the
+ * device sampler's tests compare with.
+ */
 final class Samplers {
   private Samplers() {}
 
