@@ -66,9 +66,10 @@ import java.util.Set;
  * <p>Measured ({@code OMP_NUM_THREADS=2 bin/fairl demo}, 2 cores, load 2.1-2.2): SFT plateau at
  * step 1250; after SFT 56.5% sampled / 90.5% greedy; after 30 GRPO steps (seeds 1, 2, 3) 73.8 /
  * 73.3 / 78.1% sampled and 95.5 / 93.5 / 93.5% greedy: +18.5 points sampled (std 2.7), +3.7 greedy
- * (std 1.2); 122 s wall, 241 s CPU. The warm-up is not bit-reproducible with 2 threads (two earlier
- * runs: plateau at 900-1000, about 70% greedy, which GRPO at learning rate 2e-4 raised by 11-25
- * points).
+ * (std 1.2); 122 s wall, 241 s CPU. A second run: plateau at step 900, 54.1% / 70.5% after SFT,
+ * +17.1 points sampled (std 0.1), +20.7 greedy (std 2.3); 108 s wall, 213 s CPU. The warm-up is not
+ * bit-reproducible with 2 threads (two earlier runs: plateau at 900-1000, about 70% greedy, which
+ * GRPO at learning rate 2e-4 raised by 11-25 points).
  *
  * <p>Simplified: the warm-up is a fixed SFT recipe in code (it is the starting point, not the
  * subject, of the demo); the teacher's noise is a system property ({@code
