@@ -12,16 +12,18 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fairl demo}: the embedded default run (offline, CPU): a tiny model the code creates, SFT
- * warm-up on synthetic arithmetic, then GRPO through {@code
- * recipes/training/grpo/tiny_arithmetic.yaml}, with held-out accuracy and reward before and after.
+ * warm-up on "which is larger" from an imperfect teacher, then GRPO through {@code
+ * recipes/training/grpo/tiny_compare.yaml}, with held-out accuracy and reward before and after (see
+ * {@link Demo}).
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the embedded demo: a tiny model made by code, SFT warm-up on synthetic arithmetic, then"
-          + " GRPO with FAI-RL's rewards; prints held-out accuracy and mean reward before and after"
-          + " and writes reward_curve.png. Offline, CPU, a few minutes.",
+      "Run the embedded demo: a tiny model made by code, SFT warm-up on 'Which is larger, 37 or"
+          + " 82?' from a teacher that is wrong 40% of the time, then GRPO with FAI-RL's rewards;"
+          + " prints held-out accuracy and mean reward before and after and writes"
+          + " reward_curve.png. Offline, CPU, a few minutes.",
       "KEY=VALUE arguments override the GRPO recipe (e.g. training.learning_rate=5e-5)."
     })
 final class DemoCommand implements Callable<Integer> {
@@ -62,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     Demo.Settings settings =
         new Demo.Settings(
             d.outputDir(),
-            Cli.context(s).installRoot().resolve("recipes/training/grpo/tiny_arithmetic.yaml"),
+            Cli.context(s).installRoot().resolve(d.recipe()),
             List.copyOf(seeds),
             d.hidden(),
             d.layers(),

@@ -17,7 +17,7 @@ final class RewardCurve {
         new XYChartBuilder()
             .width(800)
             .height(480)
-            .title("GRPO on tiny arithmetic: mean reward per step")
+            .title("GRPO on \"Which is larger?\": mean reward per step")
             .xAxisTitle("step")
             .yAxisTitle("reward (exact_match + structured_xml + digit)")
             .build();

@@ -29,7 +29,7 @@ class DemoSmokeTest {
     Demo.Settings s =
         new Demo.Settings(
             out,
-            Path.of(root, "recipes/training/grpo/tiny_arithmetic.yaml"),
+            Path.of(root, "recipes/training/grpo/tiny_compare.yaml"),
             List.of(1L),
             32,
             1,
