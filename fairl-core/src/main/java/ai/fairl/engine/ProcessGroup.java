@@ -9,7 +9,9 @@
  */
 package ai.fairl.engine;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import java.time.Duration;
@@ -130,6 +132,21 @@ public final class ProcessGroup implements AutoCloseable {
   /** Reduces {@code t} over the ranks in place. */
   public void allReduce(NDArray t, ReduceOp op) {
     ProcessGroupNatives.allReduce(open(), h(t), op.ordinal());
+  }
+
+  /**
+   * Sums host numbers over the ranks (one float64 collective on {@code device}): every rank gets
+   * the totals.
+   */
+  public double[] sum(double[] values, Device device) {
+    if (values.length == 0) {
+      return values.clone();
+    }
+    try (NDManager m = NDManager.newBaseManager(device)) {
+      NDArray t = m.create(values).toDevice(device, false); // (values,) float64
+      allReduce(t, ReduceOp.SUM);
+      return t.toDoubleArray();
+    }
   }
 
   /**

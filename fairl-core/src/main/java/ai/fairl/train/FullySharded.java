@@ -183,14 +183,7 @@ public final class FullySharded implements DataParallel {
 
   @Override
   public double[] sum(double[] values) {
-    if (values.length == 0) {
-      return values.clone();
-    }
-    try (NDManager m = NDManager.newBaseManager(device)) {
-      NDArray t = m.create(values).toDevice(device, false); // (values,) float64
-      group.allReduce(t, ProcessGroup.ReduceOp.SUM);
-      return t.toDoubleArray();
-    }
+    return group.sum(values, device);
   }
 
   @Override

@@ -2,7 +2,6 @@ package ai.fairl.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.fairl.engine.ProcessGroup;
@@ -56,14 +55,7 @@ final class ReplicatedGradients implements DataParallel {
 
   @Override
   public double[] sum(double[] values) {
-    if (values.length == 0) {
-      return values.clone();
-    }
-    try (NDManager m = NDManager.newBaseManager(device)) {
-      NDArray t = m.create(values).toDevice(device, false); // (values,) float64
-      group.allReduce(t, ProcessGroup.ReduceOp.SUM);
-      return t.toDoubleArray();
-    }
+    return group.sum(values, device);
   }
 
   @Override
