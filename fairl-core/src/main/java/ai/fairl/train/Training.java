@@ -343,23 +343,27 @@ public final class Training {
       if (debug) {
         listeners.add(new DebugListener(loaded.model(), console, DEBUG_STEPS));
       }
-      Path datasetBase = Path.of("").toAbsolutePath();
-      ClassLoader loader = Thread.currentThread().getContextClassLoader();
-      Tokenizer tok = loaded.tokenizer();
+      OnlineRun run =
+          new OnlineRun(
+              loaded.tokenizer(),
+              out,
+              Path.of("").toAbsolutePath(),
+              listeners,
+              stop,
+              Thread.currentThread().getContextClassLoader(),
+              dp);
       TransformerModel policy = loaded.model();
       TrainResult result;
       if (algo.equals("ppo")) {
         result =
             lora != null
-                ? PpoTraining.run(recipe, lora, tok, out, datasetBase, listeners, stop, loader, dp)
-                : PpoTraining.run(
-                    recipe, policy, tok, out, datasetBase, listeners, stop, loader, dp);
+                ? PpoTraining.run(recipe, lora, run)
+                : PpoTraining.run(recipe, policy, run);
       } else {
         result =
             lora != null
-                ? GrpoTraining.run(recipe, lora, tok, out, datasetBase, listeners, stop, loader, dp)
-                : GrpoTraining.run(
-                    recipe, policy, tok, out, datasetBase, listeners, stop, loader, dp);
+                ? GrpoTraining.run(recipe, lora, run)
+                : GrpoTraining.run(recipe, policy, run);
       }
       if (loaded.tokenizer() != null && result.reason().equals("completed") && dp.isMain()) {
         loaded.tokenizer().save(out);

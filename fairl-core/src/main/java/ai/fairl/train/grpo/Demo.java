@@ -15,6 +15,7 @@ import ai.fairl.reward.RewardSet;
 import ai.fairl.train.ListSource;
 import ai.fairl.train.LogProbs;
 import ai.fairl.train.LrSchedule;
+import ai.fairl.train.OnlineRun;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TokenBatch;
 import ai.fairl.train.TrainConfig;
@@ -319,13 +320,14 @@ public final class Demo {
               GrpoTraining.run(
                   recipe,
                   model,
-                  tok,
-                  Path.of(recipe.training().outputDir()),
-                  base,
-                  List.of(new ai.fairl.train.MetricsJsonl(), progress(log)),
-                  new StopSignal(),
-                  Demo.class.getClassLoader(),
-                  ai.fairl.train.DataParallel.single());
+                  new OnlineRun(
+                      tok,
+                      Path.of(recipe.training().outputDir()),
+                      base,
+                      List.of(new ai.fairl.train.MetricsJsonl(), progress(log)),
+                      new StopSignal(),
+                      Demo.class.getClassLoader(),
+                      ai.fairl.train.DataParallel.single()));
           List<Double> curve = res.history().stream().map(h -> h.get("reward")).toList();
           double[] after = evaluate(model, tok, heldOut, rewards, grpoCfg, 7);
           double secs = (System.nanoTime() - ts) / 1e9;

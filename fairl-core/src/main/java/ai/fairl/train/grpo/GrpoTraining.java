@@ -20,6 +20,7 @@ import ai.fairl.reward.RewardSet;
 import ai.fairl.train.DataParallel;
 import ai.fairl.train.LogitsFunction;
 import ai.fairl.train.LrSchedule;
+import ai.fairl.train.OnlineRun;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainConfig;
 import ai.fairl.train.TrainListener;
@@ -257,61 +258,38 @@ public final class GrpoTraining {
   /**
    * Runs GRPO/GSPO on all of {@code policy}'s weights as the recipe says.
    *
-   * @param outputDir where the run writes (the recipe's {@code output_dir}, resolved)
-   * @param datasetBase where relative dataset paths resolve
-   * @param dp this process's place in a data-parallel job ({@link DataParallel#single()} alone)
+   * @param run the tokenizer, output and dataset folders, listeners, stop signal, reward class
+   *     loader and data-parallel place
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+  public static TrainResult run(TrainingRecipe recipe, TransformerModel policy, OnlineRun run)
       throws IOException {
     if (!policy.adapterParameters().isEmpty()) {
       throw new IllegalArgumentException(
           "the policy carries LoRA adapters: pass its LoraModel (GrpoTraining.run(recipe, lora,"
               + " ...)) so that only the adapters train and are saved in PEFT format");
     }
-    return run(
-        recipe, policy, null, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+    return run(recipe, policy, null, run);
   }
 
   /**
    * Runs GRPO/GSPO on {@code lora}'s adapters (frozen base, reference = adapters disabled); the
    * run's checkpoints and final output are PEFT adapter folders. Parameters as above.
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      LoraModel lora,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+  public static TrainResult run(TrainingRecipe recipe, LoraModel lora, OnlineRun run)
       throws IOException {
-    return run(
-        recipe, lora.model(), lora, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+    return run(recipe, lora.model(), lora, run);
   }
 
   private static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      LoraModel loraModel,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+      TrainingRecipe recipe, TransformerModel policy, LoraModel loraModel, OnlineRun run)
       throws IOException {
+    Tokenizer tokenizer = run.tokenizer();
+    Path outputDir = run.outputDir();
+    Path datasetBase = run.datasetBase();
+    List<TrainListener> listeners = run.listeners();
+    StopSignal stop = run.stop();
+    ClassLoader loader = run.loader();
+    DataParallel dp = run.dp();
     String algo = recipe.training().algorithm();
     if (!algo.equals("grpo") && !algo.equals("gspo")) {
       throw new IllegalArgumentException(

@@ -10,6 +10,7 @@ import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.reward.RewardSet;
 import ai.fairl.train.DataParallel;
 import ai.fairl.train.LogitsFunction;
+import ai.fairl.train.OnlineRun;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainConfig;
 import ai.fairl.train.TrainListener;
@@ -91,24 +92,14 @@ public final class PpoTraining {
    *
    * @param dp this process's place in a data-parallel job ({@link DataParallel#single()} alone)
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+  public static TrainResult run(TrainingRecipe recipe, TransformerModel policy, OnlineRun run)
       throws IOException {
     if (!policy.adapterParameters().isEmpty()) {
       throw new IllegalArgumentException(
           "the policy carries LoRA adapters: pass its LoraModel (PpoTraining.run(recipe, lora,"
               + " ...)) so that only the adapters train and are saved in PEFT format");
     }
-    return run(
-        recipe, policy, null, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+    return run(recipe, policy, null, run);
   }
 
   /**
@@ -116,33 +107,21 @@ public final class PpoTraining {
    * base with the adapters disabled); checkpoints and the final output are PEFT adapter folders
    * plus {@code value_head.safetensors}.
    */
-  public static TrainResult run(
-      TrainingRecipe recipe,
-      LoraModel lora,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+  public static TrainResult run(TrainingRecipe recipe, LoraModel lora, OnlineRun run)
       throws IOException {
-    return run(
-        recipe, lora.model(), lora, tokenizer, outputDir, datasetBase, listeners, stop, loader, dp);
+    return run(recipe, lora.model(), lora, run);
   }
 
   private static TrainResult run(
-      TrainingRecipe recipe,
-      TransformerModel policy,
-      LoraModel lora,
-      Tokenizer tokenizer,
-      Path outputDir,
-      Path datasetBase,
-      List<TrainListener> listeners,
-      StopSignal stop,
-      ClassLoader loader,
-      DataParallel dp)
+      TrainingRecipe recipe, TransformerModel policy, LoraModel lora, OnlineRun run)
       throws IOException {
+    Tokenizer tokenizer = run.tokenizer();
+    Path outputDir = run.outputDir();
+    Path datasetBase = run.datasetBase();
+    List<TrainListener> listeners = run.listeners();
+    StopSignal stop = run.stop();
+    ClassLoader loader = run.loader();
+    DataParallel dp = run.dp();
     if (!recipe.training().algorithm().equals("ppo")) {
       throw new IllegalArgumentException(
           "PpoTraining runs training.algorithm ppo, got '" + recipe.training().algorithm() + "'");

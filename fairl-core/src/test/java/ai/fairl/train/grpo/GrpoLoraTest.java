@@ -16,6 +16,7 @@ import ai.fairl.model.lora.LoraModel;
 import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.reward.RewardRegistry;
 import ai.fairl.train.DataParallel;
+import ai.fairl.train.OnlineRun;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainResult;
 import com.google.gson.JsonObject;
@@ -167,13 +168,14 @@ class GrpoLoraTest {
                   GrpoTraining.run(
                       r,
                       model,
-                      null,
-                      Path.of("unused"),
-                      Path.of("."),
-                      List.of(),
-                      new StopSignal(),
-                      null,
-                      DataParallel.single()));
+                      new OnlineRun(
+                          null,
+                          Path.of("unused"),
+                          Path.of("."),
+                          List.of(),
+                          new StopSignal(),
+                          null,
+                          DataParallel.single())));
       assertTrue(e.getMessage().contains("pass its LoraModel"), e.getMessage());
       assertTrue(lora.parameters().size() > 0);
     }

@@ -13,6 +13,7 @@ import ai.fairl.model.TransformerModel;
 import ai.fairl.recipe.Recipes;
 import ai.fairl.recipe.TrainingRecipe;
 import ai.fairl.train.DataParallel;
+import ai.fairl.train.OnlineRun;
 import ai.fairl.train.StopSignal;
 import ai.fairl.train.TrainResult;
 import ai.fairl.train.ppo.PpoTraining;
@@ -107,23 +108,13 @@ class ShippedRlRecipesTest {
               ? PpoTraining.run(
                   recipe,
                   model,
-                  tok,
-                  out,
-                  root(),
-                  List.of(),
-                  new StopSignal(),
-                  null,
-                  DataParallel.single())
+                  new OnlineRun(
+                      tok, out, root(), List.of(), new StopSignal(), null, DataParallel.single()))
               : GrpoTraining.run(
                   recipe,
                   model,
-                  tok,
-                  out,
-                  root(),
-                  List.of(),
-                  new StopSignal(),
-                  null,
-                  DataParallel.single());
+                  new OnlineRun(
+                      tok, out, root(), List.of(), new StopSignal(), null, DataParallel.single()));
       assertEquals(2, r.step());
       assertEquals(2, r.history().size());
       assertTrue(r.history().get(1).containsKey("reward"), r.history().get(1).toString());
