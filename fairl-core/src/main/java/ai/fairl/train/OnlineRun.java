@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param outputDir where the run writes (the recipe's {@code output_dir}, resolved)
  * @param datasetBase where relative dataset paths resolve
  * @param listeners step, eval, checkpoint and end events
- * @param stop the shared stop signal (SIGINT, the kernel's interrupt)
+ * @param stop the shared stop signal (SIGINT, the kernel's interrupt; null: a fresh one)
  * @param loader where reward classes named by the recipe load from (null: the default)
  * @param dp this process's place in a data-parallel job ({@link DataParallel#single()} alone)
  */
@@ -29,7 +29,7 @@ public record OnlineRun(
   public OnlineRun {
     Objects.requireNonNull(outputDir, "outputDir");
     Objects.requireNonNull(datasetBase, "datasetBase");
-    Objects.requireNonNull(stop, "stop");
+    stop = stop == null ? new StopSignal() : stop;
     Objects.requireNonNull(dp, "dp");
     listeners = List.copyOf(listeners);
   }
