@@ -198,13 +198,14 @@ FAIRL_FN(jlong, chosenLogProbs)(JNIEnv* env, jclass, jlong hh, jlong hw, jlong h
 }
 
 // --- AdamW ---------------------------------------------------------------------------------------
-// PyTorch's AdamW (decoupled weight decay, bias-corrected), step = the 1-based step number.
-FAIRL_FN(void, adamw)(JNIEnv* env, jclass, jlongArray hp, jlongArray hg, jlongArray hm,
-                      jlongArray hv, jdouble lr, jdouble beta1, jdouble beta2, jdouble eps,
-                      jdouble wd, jlong step) {
-  FAIRL_TRY(fairl_adamw)
+// PyTorch's AdamW (decoupled weight decay, bias-corrected), step = the 1-based step number: the
+// fused multi-tensor kernel where the build has it and every list agrees on device and dtype, else
+// a per-tensor loop of the same formula.
+namespace {
+void adamwStep(std::vector<at::Tensor>& ps, std::vector<at::Tensor>& gs, std::vector<at::Tensor>& ms,
+               std::vector<at::Tensor>& vs, double lr, double beta1, double beta2, double eps,
+               double wd, int64_t step) {
   at::NoGradGuard guard;
-  auto ps = tensors(env, hp), gs = tensors(env, hg), ms = tensors(env, hm), vs = tensors(env, hv);
   TORCH_CHECK(ps.size() == gs.size() && ps.size() == ms.size() && ps.size() == vs.size(),
               "fairl-native: adamw needs as many grads and states as params");
   if (ps.empty()) return;
@@ -221,9 +222,10 @@ FAIRL_FN(void, adamw)(JNIEnv* env, jclass, jlongArray hp, jlongArray hg, jlongAr
   }
 #if FAIRL_TORCH_AT_LEAST(2, 1)
   if (fused) {
-    std::vector<at::Tensor> steps;
-    for (size_t i = 0; i < ps.size(); ++i)
-      steps.push_back(at::full({}, static_cast<double>(step), ps[i].options().dtype(at::kFloat)));
+    // one step tensor per parameter, as the kernel takes them: views of one filled buffer
+    at::Tensor all = at::full({static_cast<int64_t>(ps.size())}, static_cast<double>(step),
+                              ps[0].options().dtype(at::kFloat));
+    std::vector<at::Tensor> steps = all.unbind(0);
     at::_fused_adamw_(ps, gs, ms, vs, {}, steps, lr, beta1, beta2, wd, eps, false, false);
     return;
   }
@@ -240,6 +242,90 @@ FAIRL_FN(void, adamw)(JNIEnv* env, jclass, jlongArray hp, jlongArray hg, jlongAr
     at::Tensor update = ms[i] / denom * (lr / bc1);
     p.sub_(update.to(p.scalar_type()));
   }
+}
+
+// The parameters that hold a gradient, with their gradients (PyTorch's optimizers skip the rest).
+void withGradients(const std::vector<at::Tensor>& params, std::vector<size_t>* index,
+                   std::vector<at::Tensor>* grads) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const at::Tensor& g = params[i].grad();
+    if (g.defined()) {
+      index->push_back(i);
+      grads->push_back(g);
+    }
+  }
+}
+}  // namespace
+
+FAIRL_FN(void, adamw)(JNIEnv* env, jclass, jlongArray hp, jlongArray hg, jlongArray hm,
+                      jlongArray hv, jdouble lr, jdouble beta1, jdouble beta2, jdouble eps,
+                      jdouble wd, jlong step) {
+  FAIRL_TRY(fairl_adamw)
+  auto ps = tensors(env, hp), gs = tensors(env, hg), ms = tensors(env, hm), vs = tensors(env, hv);
+  adamwStep(ps, gs, ms, vs, lr, beta1, beta2, eps, wd, step);
+  FAIRL_CATCH_VOID
+}
+
+// As adamw, from the gradients the parameters hold (.grad); parameters without one are skipped.
+FAIRL_FN(void, adamwFromGradients)(JNIEnv* env, jclass, jlongArray hp, jlongArray hm,
+                                   jlongArray hv, jdouble lr, jdouble beta1, jdouble beta2,
+                                   jdouble eps, jdouble wd, jlong step) {
+  FAIRL_TRY(fairl_adamwFromGradients)
+  auto ps = tensors(env, hp), ms = tensors(env, hm), vs = tensors(env, hv);
+  TORCH_CHECK(ps.size() == ms.size() && ps.size() == vs.size(),
+              "fairl-native: adamwFromGradients needs as many states as params");
+  std::vector<size_t> idx;
+  std::vector<at::Tensor> gs;
+  withGradients(ps, &idx, &gs);
+  std::vector<at::Tensor> p2, m2, v2;
+  for (size_t i : idx) {
+    p2.push_back(ps[i]);
+    m2.push_back(ms[i]);
+    v2.push_back(vs[i]);
+  }
+  adamwStep(p2, gs, m2, v2, lr, beta1, beta2, eps, wd, step);
+  FAIRL_CATCH_VOID
+}
+
+// --- gradients of many parameters in one call ---------------------------------------------------
+// The sum of squares of every gradient the parameters hold, accumulated in fp64 on the device and
+// read back once (clip_grad_norm_'s total norm, squared).
+FAIRL_FN(jdouble, gradSquaredNorm)(JNIEnv* env, jclass, jlongArray hp) {
+  FAIRL_TRY(fairl_gradSquaredNorm)
+  at::NoGradGuard guard;
+  auto ps = tensors(env, hp);
+  std::vector<size_t> idx;
+  std::vector<at::Tensor> gs;
+  withGradients(ps, &idx, &gs);
+  if (gs.empty()) return 0.0;
+  std::vector<at::Tensor> norms = at::_foreach_norm(gs, 2);
+  at::Tensor n = at::stack(norms).to(at::kDouble);
+  return n.mul(n).sum().item<double>();
+  FAIRL_CATCH(0.0)
+}
+
+// Every gradient the parameters hold, times coef, in place.
+FAIRL_FN(void, scaleGradients)(JNIEnv* env, jclass, jlongArray hp, jdouble coef) {
+  FAIRL_TRY(fairl_scaleGradients)
+  at::NoGradGuard guard;
+  auto ps = tensors(env, hp);
+  std::vector<size_t> idx;
+  std::vector<at::Tensor> gs;
+  withGradients(ps, &idx, &gs);
+  if (!gs.empty()) at::_foreach_mul_(gs, at::Scalar(coef));
+  FAIRL_CATCH_VOID
+}
+
+// Every gradient the parameters hold set to zero in place (NaN and Inf included); they stay
+// defined, so views into them (gradient buckets) stay valid.
+FAIRL_FN(void, zeroGradients)(JNIEnv* env, jclass, jlongArray hp) {
+  FAIRL_TRY(fairl_zeroGradients)
+  at::NoGradGuard guard;
+  auto ps = tensors(env, hp);
+  std::vector<size_t> idx;
+  std::vector<at::Tensor> gs;
+  withGradients(ps, &idx, &gs);
+  if (!gs.empty()) at::_foreach_zero_(gs);
   FAIRL_CATCH_VOID
 }
 

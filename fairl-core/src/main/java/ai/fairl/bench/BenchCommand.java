@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
             + " architectures, next to the PyTorch baseline (tools/bench/baseline.py).")
 public final class BenchCommand implements Callable<Integer> {
   static final List<String> ROWS =
-      List.of("sft", "lora", "decode", "dpo", "grpo", "qlora", "checkpointing");
+      List.of("sft", "sft_amp", "lora", "decode", "dpo", "grpo", "qlora", "checkpointing");
 
   @Option(names = "--device", defaultValue = "gpu", description = "gpu or cpu")
   String device;
@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "comma-separated; DPO and GRPO run on the first only")
   String shapes;
 
-  @Option(names = "--rows", defaultValue = "sft,lora,decode,dpo,grpo,qlora")
+  @Option(names = "--rows", defaultValue = "sft,sft_amp,lora,decode,dpo,grpo,qlora")
   String rows;
 
   @Option(names = "--batch", defaultValue = "8")
@@ -151,6 +151,9 @@ public final class BenchCommand implements Callable<Integer> {
         TransformerConfig c = config(name);
         if (rowList.contains("sft")) {
           row(name, "sft_full", () -> b.sft(c, false, batch, seq, warmup, steps));
+        }
+        if (rowList.contains("sft_amp")) {
+          row(name, "sft_amp", () -> b.sftRecipe(c, batch, seq, warmup, steps));
         }
         if (rowList.contains("lora")) {
           row(name, "lora_r8", () -> b.sft(c, true, batch, seq, warmup, steps));

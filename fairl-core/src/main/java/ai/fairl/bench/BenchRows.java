@@ -291,6 +291,28 @@ final class BenchRows {
   }
 
   /**
+   * The recipe path's full fine-tuning step (row {@code sft_amp}): {@link ai.fairl.train.TrainLoop}
+   * with fp32 master weights, bf16 compute on a GPU (fp32 on a CPU), SftObjective, clipping and
+   * AdamW, as a recipe with {@code bf16: true} trains; compared with the baseline's fp32 model
+   * under bf16 autocast.
+   */
+  Map<String, Object> sftRecipe(TransformerConfig c, int batch, int seq, int warmup, int steps) {
+    boolean gpu = root.getDevice().isGpu();
+    ai.fairl.train.DataParallelBenchmark.Measured r =
+        ai.fairl.train.DataParallelBenchmark.singleProcess(
+            c, root.getDevice(), batch, seq, warmup, steps, gpu);
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("tokens_per_s", r.tokensPerSecond());
+    o.put("mfu", r.tokensPerSecond() * 6 * r.params() / (PEAK_TFLOPS * 1e12));
+    o.put("step_s", r.stepSeconds());
+    o.put("peak_gb", r.peakBytes() < 0 ? Double.NaN : r.peakBytes() / 1e9);
+    o.put("params", r.params());
+    o.put("last_loss", r.lastLoss());
+    o.put("precision", gpu ? "fp32 master weights, bf16 compute" : "fp32");
+    return o;
+  }
+
+  /**
    * The first batch's loss through the fused decoder layers and through the DJL path, before any
    * training (the GPU check that both compute the same function, in bf16); null when the model has
    * no fused path.

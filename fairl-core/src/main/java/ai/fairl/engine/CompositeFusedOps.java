@@ -11,7 +11,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -164,6 +166,50 @@ final class CompositeFusedOps implements FusedOps {
       }
     } finally {
       JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  @Override
+  public void adamwFromGradients(
+      List<NDArray> params, List<NDArray> expAvg, List<NDArray> expAvgSq, AdamW hyper, long step) {
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      List<NDArray> grads = new ArrayList<>(params.size());
+      for (NDArray p : params) {
+        grads.add(p.getGradient());
+      }
+      adamw(params, grads, expAvg, expAvgSq, hyper, step);
+    }
+  }
+
+  @Override
+  public double gradSquaredNorm(List<NDArray> params) {
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      // summed on the device in float64, read back once (not one host sync per parameter)
+      NDArray total = null;
+      for (NDArray p : params) {
+        NDArray s = p.getGradient().square().sum().toType(DataType.FLOAT64, false);
+        total = total == null ? s : total.add(s);
+      }
+      return total == null ? 0 : total.getDouble();
+    }
+  }
+
+  @Override
+  public void scaleGradients(List<NDArray> params, double coef) {
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      for (NDArray p : params) {
+        p.getGradient().muli((float) coef);
+      }
+    }
+  }
+
+  @Override
+  public void zeroGradients(List<NDArray> params) {
+    for (NDArray p : params) {
+      JniUtils.zeroGrad((PtNDArray) p); // fills with 0 in place (NaN and Inf too)
     }
   }
 

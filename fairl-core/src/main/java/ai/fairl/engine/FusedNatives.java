@@ -39,6 +39,25 @@ final class FusedNatives {
       double weightDecay,
       long step);
 
+  /** As adamw, from the gradients the parameters hold; parameters without one are skipped. */
+  static native void adamwFromGradients(
+      long[] params,
+      long[] expAvg,
+      long[] expAvgSq,
+      double lr,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      long step);
+
+  /** The sum of squares of every gradient the parameters hold (fp64, one read-back). */
+  static native double gradSquaredNorm(long[] params);
+
+  static native void scaleGradients(long[] params, double coef);
+
+  static native void zeroGradients(long[] params);
+
   /** {allocated, peak allocated, reserved, peak reserved} bytes. */
   static native long[] cudaMemory(int device);
 

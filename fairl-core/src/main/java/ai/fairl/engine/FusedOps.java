@@ -15,7 +15,10 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Optional;
 
-/** Attention, RMSNorm, rotary embeddings, chosen-token log-probs, AdamW and CUDA memory stats. */
+/**
+ * Attention, RMSNorm, rotary embeddings, chosen-token log-probs, AdamW, gradient norm, scaling and
+ * zeroing over all parameters at once, and CUDA memory stats.
+ */
 public sealed interface FusedOps permits NativeFusedOps, CompositeFusedOps {
 
   /** fairl-native's kernels when available, else the composite DJL versions. */
@@ -82,6 +85,28 @@ public sealed interface FusedOps permits NativeFusedOps, CompositeFusedOps {
       List<NDArray> expAvgSq,
       AdamW hyper,
       long step);
+
+  /**
+   * As {@link #adamw}, from the gradients the parameters hold ({@code p.getGradient()}); with
+   * fairl-native one multi-tensor call, parameters without a gradient skipped as PyTorch does.
+   */
+  void adamwFromGradients(
+      List<NDArray> params, List<NDArray> expAvg, List<NDArray> expAvgSq, AdamW hyper, long step);
+
+  /**
+   * The sum of squares of the gradients the parameters hold (the squared total norm of {@code
+   * clip_grad_norm_}), accumulated in fp64 and read back once.
+   */
+  double gradSquaredNorm(List<NDArray> params);
+
+  /** Multiplies every gradient the parameters hold by {@code coef}, in place. */
+  void scaleGradients(List<NDArray> params, double coef);
+
+  /**
+   * Sets every gradient the parameters hold to zero in place, NaN and Inf included; the gradients
+   * stay allocated (views into them stay valid).
+   */
+  void zeroGradients(List<NDArray> params);
 
   /** CUDA caching-allocator statistics of a GPU, empty where unavailable. */
   Optional<CudaMemory> cudaMemory(int device);

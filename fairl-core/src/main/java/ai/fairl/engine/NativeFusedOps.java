@@ -80,6 +80,36 @@ final class NativeFusedOps implements FusedOps {
   }
 
   @Override
+  public void adamwFromGradients(
+      List<NDArray> params, List<NDArray> expAvg, List<NDArray> expAvgSq, AdamW hyper, long step) {
+    FusedNatives.adamwFromGradients(
+        handles(params),
+        handles(expAvg),
+        handles(expAvgSq),
+        hyper.lr(),
+        hyper.beta1(),
+        hyper.beta2(),
+        hyper.eps(),
+        hyper.weightDecay(),
+        step);
+  }
+
+  @Override
+  public double gradSquaredNorm(List<NDArray> params) {
+    return FusedNatives.gradSquaredNorm(handles(params));
+  }
+
+  @Override
+  public void scaleGradients(List<NDArray> params, double coef) {
+    FusedNatives.scaleGradients(handles(params), coef);
+  }
+
+  @Override
+  public void zeroGradients(List<NDArray> params) {
+    FusedNatives.zeroGradients(handles(params));
+  }
+
+  @Override
   public Optional<CudaMemory> cudaMemory(int device) {
     if (!EngineInfo.current().cudaStats() || EngineInfo.current().gpuCount() <= device) {
       return Optional.empty();

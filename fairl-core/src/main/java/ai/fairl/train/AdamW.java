@@ -5,13 +5,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.fairl.engine.Scalars;
+import ai.fairl.engine.FusedOps;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,8 +28,11 @@ import java.util.Map;
  * </pre>
  *
  * Weight decay is skipped for names ending in {@code bias} or containing {@code norm}, as HF's
- * Trainer does. Also computes the global gradient norm and clips to it. State is saved as {@code
- * optimizer.safetensors} with keys {@code <param>.exp_avg} and {@code <param>.exp_avg_sq}.
+ * Trainer does. The update, clipping and zeroing run through {@link FusedOps}: with fairl-native
+ * each is one multi-tensor call over all parameters (PyTorch's fused AdamW kernel on a GPU), else
+ * the composite DJL loop of the same formula. Also computes the global gradient norm and clips to
+ * it. State is saved as {@code optimizer.safetensors} with keys {@code <param>.exp_avg} and {@code
+ * <param>.exp_avg_sq}.
  */
 final class AdamW implements AutoCloseable {
   private final Map<String, NDArray> params;
@@ -38,9 +43,31 @@ final class AdamW implements AutoCloseable {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
+  private final FusedOps ops;
+  private final List<NDArray> all;
+  private final Group decay = new Group();
+  private final Group noDecay = new Group();
   private long steps;
 
+  /** Parameters with their moments, in the parameters' order. */
+  private static final class Group {
+    final List<NDArray> params = new ArrayList<>();
+    final List<NDArray> expAvg = new ArrayList<>();
+    final List<NDArray> expAvgSq = new ArrayList<>();
+  }
+
   AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps, double weightDecay) {
+    this(params, beta1, beta2, eps, weightDecay, FusedOps.get());
+  }
+
+  /** With the given kernels ({@link FusedOps#composite()} in tests that compare the two). */
+  AdamW(
+      Map<String, NDArray> params,
+      double beta1,
+      double beta2,
+      double eps,
+      double weightDecay,
+      FusedOps ops) {
     if (params.isEmpty()) {
       throw new IllegalArgumentException(
           "nothing to train: the model has no trainable parameters (check use_lora and"
@@ -67,7 +94,13 @@ final class AdamW implements AutoCloseable {
       NDScope.unregister(m, v);
       expAvg.put(e.getKey(), m);
       expAvgSq.put(e.getKey(), v);
+      Group g = weightDecay > 0 && decays(e.getKey()) ? decay : noDecay;
+      g.params.add(p);
+      g.expAvg.add(m);
+      g.expAvgSq.add(v);
     }
+    this.ops = ops;
+    this.all = List.copyOf(params.values());
   }
 
   long steps() {
@@ -88,45 +121,35 @@ final class AdamW implements AutoCloseable {
    * globalSquared} turns the local squared norm into the whole model's (a sum over ranks).
    */
   double clipGradients(double maxNorm, java.util.function.DoubleUnaryOperator globalSquared) {
-    try (NDScope scope = new NDScope()) {
-      // summed on the device in float64, read back once (not one host sync per parameter)
-      NDArray total = null;
-      for (NDArray p : params.values()) {
-        NDArray s = p.getGradient().square().sum().toType(DataType.FLOAT64, false);
-        total = total == null ? s : total.add(s);
-      }
-      double norm = Math.sqrt(globalSquared.applyAsDouble(total.getDouble()));
-      if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
-        float coef = (float) (maxNorm / (norm + 1e-6));
-        for (NDArray p : params.values()) {
-          p.getGradient().muli(coef);
-        }
-      }
-      return norm;
+    double norm = Math.sqrt(globalSquared.applyAsDouble(ops.gradSquaredNorm(all)));
+    if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
+      ops.scaleGradients(all, (float) (maxNorm / (norm + 1e-6)));
     }
+    return norm;
   }
 
-  /** One update with learning rate {@code lr}, from the gradients attached to the parameters. */
+  /**
+   * One update with learning rate {@code lr}, from the gradients attached to the parameters: one
+   * call for the parameters with weight decay and one for those without (with fairl-native each a
+   * single multi-tensor kernel on the GPU).
+   */
   void step(double lr) {
     steps++;
-    double bc1 = 1 - Math.pow(beta1, steps);
-    double bc2 = 1 - Math.pow(beta2, steps);
-    float stepSize = (float) (lr / bc1);
-    float sqrtBc2 = (float) Math.sqrt(bc2);
-    try (NDScope scope = new NDScope()) {
-      for (Map.Entry<String, NDArray> e : params.entrySet()) {
-        NDArray p = e.getValue();
-        NDArray g = p.getGradient();
-        if (weightDecay > 0 && decays(e.getKey())) {
-          p.muli((float) (1 - lr * weightDecay));
-        }
-        NDArray m = expAvg.get(e.getKey());
-        NDArray v = expAvgSq.get(e.getKey());
-        m.muli((float) beta1).addi(Scalars.mul(g, 1 - beta1));
-        v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        NDArray denom = v.sqrt().divi(sqrtBc2).addi((float) eps);
-        p.subi(m.div(denom).muli(stepSize));
-      }
+    if (!decay.params.isEmpty()) {
+      ops.adamwFromGradients(
+          decay.params,
+          decay.expAvg,
+          decay.expAvgSq,
+          new FusedOps.AdamW(lr, beta1, beta2, eps, weightDecay),
+          steps);
+    }
+    if (!noDecay.params.isEmpty()) {
+      ops.adamwFromGradients(
+          noDecay.params,
+          noDecay.expAvg,
+          noDecay.expAvgSq,
+          new FusedOps.AdamW(lr, beta1, beta2, eps, 0),
+          steps);
     }
   }
 
@@ -135,22 +158,12 @@ final class AdamW implements AutoCloseable {
    * subtracting a gradient from itself would leave NaN there for every later step).
    */
   void zeroNonFiniteGradients() {
-    try (NDScope scope = new NDScope()) {
-      for (NDArray p : params.values()) {
-        NDArray g = p.getGradient();
-        g.set(g.isNaN().logicalOr(g.isInfinite()), 0f);
-        g.subi(g);
-      }
-    }
+    ops.zeroGradients(all);
   }
 
   /** Sets every gradient to zero. */
   void zeroGradients() {
-    try (NDScope scope = new NDScope()) {
-      for (NDArray p : params.values()) {
-        p.getGradient().subi(p.getGradient());
-      }
-    }
+    ops.zeroGradients(all);
   }
 
   /** First moments by parameter name (sharded checkpoints read and write them). */

@@ -63,15 +63,112 @@ public final class DataParallelBenchmark {
         model.isEmpty()
             ? TransformerConfig.tiny("llama", vocab, hidden, layers)
             : TransformerConfig.named(model);
-    vocab = config.vocabSize();
     WorldEnv world = WorldEnv.fromEnv(System.getenv()).orElse(WorldEnv.single());
     Device device =
         Engine.getInstance().getGpuCount() > 0 ? Training.rankDevice(world) : Device.cpu();
     PrintStream console = System.out;
+    try (DataParallel dp = dataParallel(world, device, mode, console)) {
+      Measured r =
+          measure(
+              config,
+              model.isEmpty(),
+              dp,
+              device,
+              batch,
+              seq,
+              accum,
+              steps,
+              2,
+              bf16,
+              ckpt,
+              console);
+      if (dp.isMain() && steps > 3) {
+        console.printf(
+            Locale.ROOT,
+            "RESULT dp-bench world=%d device=%s mode=%s model=%s bf16=%b ckpt=%b params=%d"
+                + " hidden=%d layers=%d vocab=%d"
+                + " batch=%d seq=%d accum=%d global_batch=%d steps=%d: %.0f tokens/s over"
+                + " steps 3..%d%n",
+            dp.worldSize(),
+            device,
+            mode,
+            model.isEmpty() ? "tiny" : model,
+            bf16,
+            ckpt || mode.equals("zero3"),
+            r.params(),
+            config.hiddenSize(),
+            config.numLayers(),
+            config.vocabSize(),
+            batch,
+            seq,
+            accum,
+            batch * accum * dp.worldSize(),
+            steps,
+            r.tokensPerSecond(),
+            steps);
+      }
+    }
+  }
+
+  /**
+   * What one measured run gave (rank 0's view).
+   *
+   * @param tokensPerSecond trained tokens of the whole job over the steps after {@code warmup},
+   *     divided by their wall time
+   * @param stepSeconds wall time per measured step
+   * @param peakBytes the CUDA caching allocator's peak allocation on this rank, -1 off a GPU
+   * @param lastLoss the last step's loss
+   */
+  public record Measured(
+      double tokensPerSecond, double stepSeconds, long params, long peakBytes, double lastLoss) {}
+
+  /**
+   * The recipe path's full fine-tuning step on one process, as `fairl bench` reports it (row {@code
+   * sft_amp}): a random-init model with fp32 master weights drawn on {@code device}, bf16 compute
+   * where {@code bf16}, {@link SftObjective} through {@link TrainLoop} (clipping at 1.0, AdamW, no
+   * checkpointing), {@code warmup} steps before the {@code steps} measured ones.
+   */
+  public static Measured singleProcess(
+      TransformerConfig config,
+      Device device,
+      int batch,
+      int seq,
+      int warmup,
+      int steps,
+      boolean bf16) {
+    return measure(
+        config,
+        false,
+        DataParallel.single(),
+        device,
+        batch,
+        seq,
+        1,
+        warmup + steps,
+        warmup,
+        bf16,
+        false,
+        null);
+  }
+
+  private static Measured measure(
+      TransformerConfig config,
+      boolean hostInit,
+      DataParallel dp,
+      Device device,
+      int batch,
+      int seq,
+      int accum,
+      int steps,
+      int warmup,
+      boolean bf16,
+      boolean ckpt,
+      PrintStream console) {
+    int vocab = (int) config.vocabSize();
     // the global data: accum x world micro-batches per step, dealt round-robin to the ranks
     Random r = new Random(1);
     List<TokenizedExample> rows = new ArrayList<>();
-    for (int i = 0; i < batch * accum * world.worldSize() * steps; i++) {
+    for (int i = 0; i < batch * accum * dp.worldSize() * steps; i++) {
       long[] ids = new long[seq];
       for (int t = 0; t < seq; t++) {
         ids[t] = r.nextInt(vocab);
@@ -80,27 +177,39 @@ public final class DataParallelBenchmark {
       Arrays.fill(trained, true);
       rows.add(new TokenizedExample(ids, trained));
     }
-    Path out = Files.createTempDirectory("fairl-dp-bench");
+    ai.fairl.engine.FusedOps ops = ai.fairl.engine.FusedOps.get();
     long[] stepNanos = new long[steps + 1];
     double[] stepTokens = new double[steps + 1];
+    double[] lastLoss = {Double.NaN};
     TrainListener timer =
         new TrainListener() {
           @Override
           public void onStep(int step, double epoch, Map<String, Double> metrics) {
+            if (step == steps) {
+              ops.synchronize(); // the last optimizer step included
+            }
             stepNanos[step] = System.nanoTime();
             stepTokens[step] = metrics.get("num_tokens");
-            console.printf(
-                Locale.ROOT,
-                "step %d loss %.6f grad_norm %.4f%n",
-                step,
-                metrics.get("loss"),
-                metrics.get("grad_norm"));
+            lastLoss[0] = metrics.get("loss");
+            if (console != null) {
+              console.printf(
+                  Locale.ROOT,
+                  "step %d loss %.6f grad_norm %.4f%n",
+                  step,
+                  metrics.get("loss"),
+                  metrics.get("grad_norm"));
+            }
           }
         };
-    try (DataParallel dp = dataParallel(world, device, mode, console);
-        NDManager root = NDManager.newBaseManager(device);
+    Path out;
+    try {
+      out = Files.createTempDirectory("fairl-dp-bench");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    try (NDManager root = NDManager.newBaseManager(device);
         TransformerModel m =
-            model.isEmpty()
+            hostInit
                 ? TransformerModel.create(config, root, DataType.FLOAT32, 1)
                 : randomModel(config, root, 1)) {
       if (bf16) {
@@ -113,7 +222,7 @@ public final class DataParallelBenchmark {
         fs.install(m);
       }
       if (device.isGpu()) {
-        ai.fairl.engine.FusedOps.get().resetPeakMemory(device.getDeviceId());
+        ops.resetPeakMemory(device.getDeviceId());
       }
       Trainable trainable = new FullFineTune(m, null);
       LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
@@ -133,7 +242,7 @@ public final class DataParallelBenchmark {
           new TrainListener() {
             @Override
             public void onStep(int step, double epoch, Map<String, Double> metrics) {
-              if (step == 2 || step == steps) {
+              if (console != null && (step == 2 || step == steps)) {
                 String shardInfo =
                     dp instanceof FullySharded fs
                         ? String.format(
@@ -144,8 +253,7 @@ public final class DataParallelBenchmark {
                         : "";
                 String cuda =
                     device.isGpu()
-                        ? ai.fairl.engine.FusedOps.get()
-                            .cudaMemory(device.getDeviceId())
+                        ? ops.cudaMemory(device.getDeviceId())
                             .map(
                                 mem ->
                                     String.format(
@@ -166,35 +274,24 @@ public final class DataParallelBenchmark {
       if (!dp.isMain()) {
         memory.onStep(steps, 0, Map.of()); // every rank's memory, printed to its own log
       }
-      if (dp.isMain() && steps > 3) {
-        double seconds = (stepNanos[steps] - stepNanos[2]) / 1e9;
-        double tokens = stepTokens[steps] - stepTokens[2];
-        console.printf(
-            Locale.ROOT,
-            "RESULT dp-bench world=%d device=%s mode=%s model=%s bf16=%b ckpt=%b params=%d"
-                + " hidden=%d layers=%d vocab=%d"
-                + " batch=%d seq=%d accum=%d global_batch=%d steps=%d: %.0f tokens/s over"
-                + " steps 3..%d%n",
-            dp.worldSize(),
-            device,
-            mode,
-            model.isEmpty() ? "tiny" : model,
-            bf16,
-            ckpt || mode.equals("zero3"),
-            params,
-            config.hiddenSize(),
-            config.numLayers(),
-            vocab,
-            batch,
-            seq,
-            accum,
-            batch * accum * dp.worldSize(),
-            steps,
-            tokens / seconds,
-            steps);
+      long peak =
+          device.isGpu()
+              ? ops.cudaMemory(device.getDeviceId()).map(x -> x.peakAllocated()).orElse(-1L)
+              : -1L;
+      if (!dp.isMain() || steps <= warmup) {
+        return new Measured(Double.NaN, Double.NaN, params, peak, lastLoss[0]);
       }
+      double seconds = (stepNanos[steps] - stepNanos[warmup]) / 1e9;
+      double tokens = stepTokens[steps] - stepTokens[warmup];
+      return new Measured(tokens / seconds, seconds / (steps - warmup), params, peak, lastLoss[0]);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     } finally {
-      Checkpoints.deleteTree(out);
+      try {
+        Checkpoints.deleteTree(out);
+      } catch (java.io.IOException e) {
+        // a temporary folder left behind; the numbers stand
+      }
     }
   }
 

@@ -35,12 +35,13 @@ class BenchCommandTest {
     Map<String, List<String>> expected =
         Map.of(
             "tiny-qwen2",
-            List.of("sft_full", "lora_r8", "decode_b1", "decode_b64", "dpo", "grpo"),
+            List.of("sft_full", "sft_amp", "lora_r8", "decode_b1", "decode_b64", "dpo", "grpo"),
             "tiny-llama",
-            List.of("sft_full", "lora_r8", "decode_b1", "decode_b64", "qlora"));
+            List.of("sft_full", "sft_amp", "lora_r8", "decode_b1", "decode_b64", "qlora"));
     Map<String, List<String>> numbers =
         Map.of(
             "sft_full", List.of("tokens_per_s", "mfu", "step_s", "peak_gb", "params", "last_loss"),
+            "sft_amp", List.of("tokens_per_s", "mfu", "step_s", "params", "last_loss"),
             "lora_r8", List.of("tokens_per_s", "mfu", "step_s", "peak_gb", "last_loss"),
             "decode_b1", List.of("tokens_per_s", "seconds", "new_tokens"),
             "decode_b64", List.of("tokens_per_s", "seconds", "new_tokens"),
@@ -73,6 +74,12 @@ class BenchCommandTest {
             .get("last_loss")
             .getAsDouble();
     assertTrue(loss > 4 && loss < 7, "sft loss " + loss);
+    double recipeLoss =
+        rows.getAsJsonObject("tiny-llama")
+            .getAsJsonObject("sft_amp")
+            .get("last_loss")
+            .getAsDouble();
+    assertTrue(recipeLoss > 4 && recipeLoss < 7, "recipe-path sft loss " + recipeLoss);
   }
 
   @Test
