@@ -93,8 +93,12 @@ struct Lora {
     const at::Tensor& ta = T(a[i]);
     const at::Tensor& tb = T(b[i]);
     at::Tensor down = at::linear(x, ta.scalar_type() == x.scalar_type() ? ta : ta.to(x.scalar_type()));
-    at::Tensor up = at::linear(down, tb.scalar_type() == x.scalar_type() ? tb : tb.to(x.scalar_type()));
-    return y + up * scale[i];
+    at::Tensor bt = (tb.scalar_type() == x.scalar_type() ? tb : tb.to(x.scalar_type())).t();
+    // y + scale * down B^T as one GEMM with y as the addend (no separate scale and add kernels,
+    // fewer nodes for autograd: small models are launch-bound here)
+    at::Tensor out = at::addmm(y.reshape({-1, y.size(-1)}), down.reshape({-1, down.size(-1)}), bt,
+                               1, scale[i]);
+    return out.view(y.sizes());
   }
 };
 
