@@ -189,17 +189,25 @@ TRAIN_FN(void, setFusedNorm)(JNIEnv* env, jclass, jboolean on) {
 // product each over all rows (fp32 accumulation inside the GEMM), and the weight's only when it
 // needs one (a frozen LM head under LoRA gets none).
 //
+// With hits on, the forward also says per row whether the logits' argmax (first on ties, as
+// torch.argmax) is the target: a second, non-differentiable (rows) bool output, taken from the
+// chunk's fp32 logits already there (SFT's token accuracy without full logits).
+//
 // Against fairl-native's chosenLogProbs (fused.cc): no recomputed logits in the backward and no
 // fp32 (vocab, h) gradient accumulated chunk by chunk, for (rows, vocab) of hidden's dtype kept
 // from forward to backward (what a plain cross-entropy keeps too, in fp32).
 namespace {
 struct ChosenLogProbsKeep : public torch::autograd::Function<ChosenLogProbsKeep> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& hidden,
-                            const at::Tensor& weight, const at::Tensor& targets, int64_t chunk) {
+  // -> {log-probs (rows) fp32, hits (rows) bool, or (0) without hits}
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const at::Tensor& hidden, const at::Tensor& weight,
+                                                const at::Tensor& targets, int64_t chunk,
+                                                bool withHits) {
     int64_t rows = hidden.size(0);
     at::Tensor logits = at::empty({rows, weight.size(0)}, hidden.options());  // (rows, vocab)
     at::Tensor out = at::empty({rows}, hidden.options().dtype(at::kFloat));
     at::Tensor lse = at::empty({rows}, hidden.options().dtype(at::kFloat));
+    at::Tensor hits = at::empty({withHits ? rows : 0}, hidden.options().dtype(at::kBool));
     at::Tensor wt = weight.t();
     for (int64_t s = 0; s < rows; s += chunk) {
       int64_t e = std::min(s + chunk, rows);
@@ -208,11 +216,14 @@ struct ChosenLogProbsKeep : public torch::autograd::Function<ChosenLogProbsKeep>
       at::Tensor f = lc.to(at::kFloat);  // (c, vocab)
       at::Tensor l = f.logsumexp(-1);
       lse.slice(0, s, e).copy_(l);
-      out.slice(0, s, e).copy_(f.gather(1, targets.slice(0, s, e).unsqueeze(1)).squeeze(1) - l);
+      at::Tensor tc = targets.slice(0, s, e);
+      out.slice(0, s, e).copy_(f.gather(1, tc.unsqueeze(1)).squeeze(1) - l);
+      if (withHits) hits.slice(0, s, e).copy_(f.argmax(-1).eq(tc));
     }
     ctx->save_for_backward({hidden, weight, targets, lse, logits});
     ctx->saved_data["chunk"] = chunk;
-    return out;
+    ctx->mark_non_differentiable({hits});
+    return {out, hits};
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
@@ -233,7 +244,7 @@ struct ChosenLogProbsKeep : public torch::autograd::Function<ChosenLogProbsKeep>
     }
     at::Tensor gh = ctx->needs_input_grad(0) ? at::mm(g, weight) : at::Tensor();
     at::Tensor gw = ctx->needs_input_grad(1) ? at::mm(g.t(), hidden) : at::Tensor();
-    return {gh, gw, at::Tensor(), at::Tensor()};
+    return {gh, gw, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 }  // namespace
@@ -245,7 +256,22 @@ TRAIN_FN(jlong, chosenLogProbs)(JNIEnv* env, jclass, jlong hh, jlong hw, jlong h
   TORCH_CHECK(chunk > 0, "fairl-native: chosenLogProbs chunk rows must be positive, got ", chunk);
   at::Tensor h2 = hidden.reshape({-1, hidden.size(-1)}).contiguous();
   at::Tensor t2 = targets.reshape({-1}).to(at::kLong);
-  at::Tensor out = ChosenLogProbsKeep::apply(h2, T(hw), t2, static_cast<int64_t>(chunk));
+  at::Tensor out = ChosenLogProbsKeep::apply(h2, T(hw), t2, static_cast<int64_t>(chunk), false)[0];
   return H(out.view(targets.sizes()));
   FAIRL_CATCH(0)
+}
+
+// As chosenLogProbs, plus hits: {log-probs (...) fp32, hits (...) bool, argmax == target}.
+TRAIN_FN(jlongArray, chosenLogProbsHits)(JNIEnv* env, jclass, jlong hh, jlong hw, jlong ht,
+                                         jlong chunk) {
+  FAIRL_TRY(fairl_chosenLogProbsHits)
+  const at::Tensor& hidden = T(hh);
+  const at::Tensor& targets = T(ht);
+  TORCH_CHECK(chunk > 0, "fairl-native: chosenLogProbsHits chunk rows must be positive, got ",
+              chunk);
+  at::Tensor h2 = hidden.reshape({-1, hidden.size(-1)}).contiguous();
+  at::Tensor t2 = targets.reshape({-1}).to(at::kLong);
+  auto r = ChosenLogProbsKeep::apply(h2, T(hw), t2, static_cast<int64_t>(chunk), true);
+  return handleArray(env, {r[0].view(targets.sizes()), r[1].view(targets.sizes())});
+  FAIRL_CATCH(nullptr)
 }

@@ -88,6 +88,25 @@ public final class TrainNatives {
     return wrap(hidden, chosenLogProbs(handle(hidden), handle(weight), handle(targets), chunkRows));
   }
 
+  private static native long[] chosenLogProbsHits(
+      long hidden, long weight, long targets, long chunkRows);
+
+  /**
+   * As {@link #chosenLogProbs}, plus whether each row's argmax of the logits is its target (first
+   * index on ties, as {@code torch.argmax}), taken from the chunk's logits in the forward: no
+   * gradient flows through it. Needs {@link #available()}.
+   *
+   * @param hidden (..., h)
+   * @param weight (vocab, h), hidden's dtype
+   * @param targets (...) int64, each in [0, vocab)
+   * @return {log-probs (...) fp32, hits (...) boolean}
+   */
+  public static NDArray[] chosenLogProbsWithHits(
+      NDArray hidden, NDArray weight, NDArray targets, int chunkRows) {
+    long[] h = chosenLogProbsHits(handle(hidden), handle(weight), handle(targets), chunkRows);
+    return new NDArray[] {wrap(hidden, h[0]), wrap(hidden, h[1])};
+  }
+
   private static native void clearGradients(long[] params);
 
   static long handle(NDArray a) {

@@ -30,6 +30,21 @@ public final class LogProbs {
     return picked.mul(valid.toType(DataType.FLOAT32, false));
   }
 
+  /**
+   * Where the argmax of {@code logits[:, :-1]} (first index on ties) equals {@code labels[:, 1:]}:
+   * (batch, seq - 1) float32 of 0/1, zero where the label is {@link #IGNORE} (SFT's token
+   * accuracy).
+   *
+   * @param logits (batch, seq, vocab)
+   * @param labels (batch, seq) int64
+   */
+  public static NDArray hits(NDArray logits, NDArray labels) {
+    long seq = logits.getShape().get(1);
+    NDArray predicted = logits.get(new NDIndex(":, :{}, :", seq - 1)).argMax(-1); // (batch, seq-1)
+    NDArray target = labels.get(new NDIndex(":, 1:"));
+    return predicted.eq(target).toType(DataType.FLOAT32, false).mul(mask(labels));
+  }
+
   /** The mask of positions counted by {@link #ofLabels}: (batch, seq - 1) float32 of 0/1. */
   public static NDArray mask(NDArray labels) {
     return labels.get(new NDIndex(":, 1:")).neq(IGNORE).toType(DataType.FLOAT32, false);

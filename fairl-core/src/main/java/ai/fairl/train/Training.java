@@ -718,8 +718,7 @@ public final class Training {
               ? withTokenizer(s.lora, s.tokenizer)
               : new FullFineTune(s.model, s.tokenizer);
       TransformerModel policy = s.model;
-      LogitsFunction logits =
-          (ids, mask, training) -> policy.forward(ids, mask, null, null, training).logits();
+      LogitsFunction logits = LogitsFunction.of(policy);
       TokenEncoder enc = encoder(s.tokenizer);
       ChatRenderer chat = chat(s.tokenizer);
       var data = recipe.data();
@@ -779,22 +778,13 @@ public final class Training {
         } else {
           LogitsFunction ref;
           if (s.lora != null) {
-            LoraModel lm = s.lora;
-            ref =
-                (ids, mask, training) -> {
-                  lm.setAdaptersEnabled(false);
-                  try {
-                    return policy.forward(ids, mask, null, null, false).logits();
-                  } finally {
-                    lm.setAdaptersEnabled(true);
-                  }
-                };
+            ref = LogitsFunction.withoutAdapters(policy); // the LoRA model's own switch
           } else {
             s.reference = load(mc.baseModelName(), false, root, seed).model();
             s.reference.setRequiresGrad(false);
             s.reference.setComputeType(compute);
             TransformerModel frozen = s.reference;
-            ref = (ids, mask, training) -> frozen.forward(ids, mask, null, null, false).logits();
+            ref = LogitsFunction.of(frozen); // DpoObjective runs the reference without dropout
           }
           var t = recipe.training();
           objective =

@@ -57,8 +57,8 @@ public final class DpoObjective implements Objective<PreferenceBatch> {
   /** Summed completion log-probs of each row, (rows), and completion lengths, (rows). */
   static NDArray[] sequenceLogProbs(
       LogitsFunction model, NDArray ids, NDArray mask, NDArray labels, boolean training) {
-    NDArray logits = model.logits(ids, mask, training); // (rows, seq, vocab)
-    NDArray perToken = LogProbs.ofLabels(logits, labels); // (rows, seq - 1)
+    NDArray perToken =
+        model.labelLogProbs(ids, mask, labels, training, false).logProbs(); // (rows, seq - 1)
     return new NDArray[] {perToken.sum(new int[] {1}), LogProbs.mask(labels).sum(new int[] {1})};
   }
 

@@ -216,7 +216,7 @@ public final class GrpoTraining {
 
   /** The policy as the loop's logits function. */
   public static LogitsFunction logits(TransformerModel model) {
-    return (ids, mask, training) -> model.forward(ids, mask, null, null, training).logits();
+    return LogitsFunction.of(model);
   }
 
   /** The full model's weights as the optimizer's parameters; saved as a Hugging Face folder. */
@@ -245,14 +245,7 @@ public final class GrpoTraining {
 
   /** The model with its adapters switched off for one forward pass (the LoRA reference). */
   public static LogitsFunction withoutAdapters(TransformerModel model) {
-    return (ids, mask, training) -> {
-      model.setAdaptersEnabled(false);
-      try {
-        return model.forward(ids, mask, null, null, false).logits();
-      } finally {
-        model.setAdaptersEnabled(true);
-      }
-    };
+    return LogitsFunction.withoutAdapters(model);
   }
 
   /**

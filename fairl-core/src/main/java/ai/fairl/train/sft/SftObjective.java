@@ -15,6 +15,9 @@ import java.util.Map;
  * Which tokens carry labels (whole text, completion only, assistant turns only) is decided by the
  * collator that built the {@link TokenBatch}.
  *
+ * <p>Per-token log-probs come from {@link LogitsFunction#labelLogProbs} (a transformer with
+ * fairl-native's training natives never forms the full fp32 logits).
+ *
  * <p>Metrics: {@code mean_token_accuracy} (argmax equals the label) as TRL logs it.
  */
 public final class SftObjective implements Objective<TokenBatch> {
@@ -26,28 +29,14 @@ public final class SftObjective implements Objective<TokenBatch> {
 
   @Override
   public Loss loss(TokenBatch batch, NDManager m, boolean training) {
-    {
-      NDArray ids = batch.ids(m);
-      NDArray mask = batch.mask(m);
-      NDArray labels = batch.labelArray(m);
-      NDArray logits = model.logits(ids, mask, training); // (rows, seq, vocab)
-      NDArray logp = LogProbs.ofLabels(logits, labels); // (rows, seq - 1)
-      NDArray valid = LogProbs.mask(labels);
-      NDArray sum = logp.sum().neg();
-      long seq = batch.seq();
-      NDArray predicted = logits.get(":, :{}, :", seq - 1).argMax(-1); // (rows, seq - 1)
-      NDArray target = labels.get(":, 1:");
-      double correct =
-          predicted
-              .eq(target)
-              .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-              .mul(valid)
-              .sum()
-              .getFloat();
-      double count = valid.sum().getFloat();
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("mean_token_accuracy", count > 0 ? correct / count : 0.0);
-      return new Loss(sum, metrics);
-    }
+    NDArray labels = batch.labelArray(m);
+    LogitsFunction.LabelScores scores =
+        model.labelLogProbs(batch.ids(m), batch.mask(m), labels, training, true);
+    NDArray sum = scores.logProbs().sum().neg(); // logProbs (rows, seq - 1)
+    double correct = scores.hits().sum().getFloat(); // hits (rows, seq - 1), 0 where ignored
+    double count = LogProbs.mask(labels).sum().getFloat();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("mean_token_accuracy", count > 0 ? correct / count : 0.0);
+    return new Loss(sum, metrics);
   }
 }
