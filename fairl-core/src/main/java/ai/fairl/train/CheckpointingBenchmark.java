@@ -115,7 +115,7 @@ public final class CheckpointingBenchmark {
         GradientCheckpointing.enable(m);
       }
       FullFineTune trainable = new FullFineTune(m, null);
-      LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
+      LogitsFunction f = LogitsFunction.of(m);
       SftObjective sft = new SftObjective(f);
       long[] held = {0};
       Objective<TokenBatch> measured =

@@ -225,7 +225,8 @@ public final class DataParallelBenchmark {
         ops.resetPeakMemory(device.getDeviceId());
       }
       Trainable trainable = new FullFineTune(m, null);
-      LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
+      LogitsFunction f =
+          LogitsFunction.of(m); // as the recipe path: the chunked kernel with fairl-native
       ListSource<TokenizedExample, TokenBatch> src =
           new ListSource<>(rows, batch, l -> Collators.tokens(l, 0), 1, false, false);
       TrainConfig c =

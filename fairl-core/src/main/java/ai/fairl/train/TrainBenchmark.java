@@ -83,7 +83,8 @@ public final class TrainBenchmark {
       if (checkpointing) {
         GradientCheckpointing.enable(m);
       }
-      LogitsFunction f = (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits();
+      LogitsFunction f =
+          LogitsFunction.of(m); // as the recipe path: the chunked kernel with fairl-native
       ListSource<TokenizedExample, TokenBatch> src =
           new ListSource<>(rows, batch, l -> Collators.tokens(l, 0), 1, true, false);
       // Warm-up steps are not timed.
