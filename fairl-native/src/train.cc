@@ -218,7 +218,8 @@ struct ChosenLogProbsKeep : public torch::autograd::Function<ChosenLogProbsKeep>
       lse.slice(0, s, e).copy_(l);
       at::Tensor tc = targets.slice(0, s, e);
       out.slice(0, s, e).copy_(f.gather(1, tc.unsqueeze(1)).squeeze(1) - l);
-      if (withHits) hits.slice(0, s, e).copy_(f.argmax(-1).eq(tc));
+      // the bf16 chunk has the same argmax as its exact fp32 widening, at half the reads
+      if (withHits) hits.slice(0, s, e).copy_(lc.argmax(-1).eq(tc));
     }
     ctx->save_for_backward({hidden, weight, targets, lse, logits});
     ctx->saved_data["chunk"] = chunk;
@@ -236,11 +237,14 @@ struct ChosenLogProbsKeep : public torch::autograd::Function<ChosenLogProbsKeep>
     for (int64_t s = 0; s < rows; s += chunk) {
       int64_t e = std::min(s + chunk, rows);
       at::Tensor gc = g.slice(0, s, e);
-      // d logp / d logits = onehot(target) - softmax(logits), times the incoming gradient
-      at::Tensor p = (gc.to(at::kFloat) - lse.slice(0, s, e).unsqueeze(1)).exp_().neg_();
-      p.scatter_add_(1, targets.slice(0, s, e).unsqueeze(1), at::ones({e - s, 1}, p.options()));
-      p.mul_(gout.slice(0, s, e).unsqueeze(1));
-      gc.copy_(p);
+      // d logp / d logits = (onehot(target) - softmax(logits)) * g: softmax from the kept logits
+      // and the forward's logsumexp in fp32 (bf16 - fp32 promotes), the one-hot subtracted in
+      // place, and the product written straight into the kept chunk: four passes over it
+      at::Tensor p = at::sub(gc, lse.slice(0, s, e).unsqueeze(1));  // (c, vocab) fp32
+      p.exp_();
+      p.scatter_add_(1, targets.slice(0, s, e).unsqueeze(1),
+                     at::full({e - s, 1}, -1.0, p.options()));
+      at::mul_out(gc, p, gout.slice(0, s, e).unsqueeze(1).neg());
     }
     at::Tensor gh = ctx->needs_input_grad(0) ? at::mm(g, weight) : at::Tensor();
     at::Tensor gw = ctx->needs_input_grad(1) ? at::mm(g.t(), hidden) : at::Tensor();

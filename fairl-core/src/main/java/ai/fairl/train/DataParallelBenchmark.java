@@ -30,16 +30,18 @@ import java.util.Random;
  * <pre>
  * java -cp ... ai.fairl.train.DataParallelBenchmark [steps=20] [batch=8] [seq=512] [accum=1]
  *     [hidden=1024] [layers=8] [vocab=32000] [model=Llama-3.2-1B] [mode=overlap|sync|zero3]
- *     [bf16=0|1] [ckpt=0|1]   (mode zero2: partitioned optimizer, parameters replicated)
+ *     [bf16=0|1] [ckpt=0|1] [loss=kernel|logits]   (mode zero2: partitioned optimizer,
+ *     parameters replicated)
  * </pre>
  *
  * <p>{@code model} names a real architecture ({@link TransformerConfig#named}; random weights)
  * instead of the tiny shape of {@code hidden}/{@code layers}/{@code vocab}; {@code mode}: data
  * parallel with the all-reduce overlapped with the backward (default), after it ({@code sync}), or
  * fully sharded ({@code zero3}, which implies per-layer checkpointing); {@code bf16=1} computes in
- * bf16 with fp32 master weights; {@code ckpt=1} recomputes layers in the backward. Rank 0 also
- * prints the CUDA caching allocator's peak and, sharded, the bytes of its parameter, gradient and
- * optimizer shards against the unsharded total.
+ * bf16 with fp32 master weights; {@code ckpt=1} recomputes layers in the backward; {@code
+ * loss=logits} takes the label log-probs from the full fp32 logits instead of the chunked kernel.
+ * Rank 0 also prints the CUDA caching allocator's peak and, sharded, the bytes of its parameter,
+ * gradient and optimizer shards against the unsharded total.
  */
 public final class DataParallelBenchmark {
   private DataParallelBenchmark() {}
@@ -56,6 +58,10 @@ public final class DataParallelBenchmark {
     String mode = sarg(args, "mode", "overlap");
     boolean bf16 = arg(args, "bf16", 0) == 1;
     boolean ckpt = arg(args, "ckpt", 0) == 1;
+    String loss = sarg(args, "loss", "kernel");
+    if (!List.of("kernel", "logits").contains(loss)) {
+      throw new IllegalArgumentException("loss must be kernel or logits, got " + loss);
+    }
     if (!List.of("overlap", "sync", "zero2", "zero3").contains(mode)) {
       throw new IllegalArgumentException("mode must be overlap, sync, zero2 or zero3, got " + mode);
     }
@@ -81,11 +87,12 @@ public final class DataParallelBenchmark {
               2,
               bf16,
               ckpt,
+              loss.equals("logits"),
               console);
       if (dp.isMain() && steps > 3) {
         console.printf(
             Locale.ROOT,
-            "RESULT dp-bench world=%d device=%s mode=%s model=%s bf16=%b ckpt=%b params=%d"
+            "RESULT dp-bench world=%d device=%s mode=%s model=%s bf16=%b ckpt=%b loss=%s params=%d"
                 + " hidden=%d layers=%d vocab=%d"
                 + " batch=%d seq=%d accum=%d global_batch=%d steps=%d: %.0f tokens/s over"
                 + " steps 3..%d%n",
@@ -95,6 +102,7 @@ public final class DataParallelBenchmark {
             model.isEmpty() ? "tiny" : model,
             bf16,
             ckpt || mode.equals("zero3"),
+            loss,
             r.params(),
             config.hiddenSize(),
             config.numLayers(),
@@ -148,6 +156,7 @@ public final class DataParallelBenchmark {
         warmup,
         bf16,
         false,
+        false,
         null);
   }
 
@@ -163,6 +172,7 @@ public final class DataParallelBenchmark {
       int warmup,
       boolean bf16,
       boolean ckpt,
+      boolean fullLogits,
       PrintStream console) {
     int vocab = (int) config.vocabSize();
     // the global data: accum x world micro-batches per step, dealt round-robin to the ranks
