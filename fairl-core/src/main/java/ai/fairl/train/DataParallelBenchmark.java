@@ -235,8 +235,12 @@ public final class DataParallelBenchmark {
         ops.resetPeakMemory(device.getDeviceId());
       }
       Trainable trainable = new FullFineTune(m, null);
+      // as the recipe path (the chunked label log-prob kernel with fairl-native), or through the
+      // full fp32 logits (loss=logits, the comparison)
       LogitsFunction f =
-          LogitsFunction.of(m); // as the recipe path: the chunked kernel with fairl-native
+          fullLogits
+              ? (ids, mask, tr) -> m.forward(ids, mask, null, null, tr).logits()
+              : LogitsFunction.of(m);
       ListSource<TokenizedExample, TokenBatch> src =
           new ListSource<>(rows, batch, l -> Collators.tokens(l, 0), 1, false, false);
       TrainConfig c =
