@@ -255,6 +255,14 @@ void withGradients(const std::vector<at::Tensor>& params, std::vector<size_t>* i
     }
   }
 }
+
+// The gradients the parameters (handles) hold.
+std::vector<at::Tensor> gradientsOf(JNIEnv* env, jlongArray hp) {
+  std::vector<size_t> idx;
+  std::vector<at::Tensor> gs;
+  withGradients(tensors(env, hp), &idx, &gs);
+  return gs;
+}
 }  // namespace
 
 FAIRL_FN(void, adamw)(JNIEnv* env, jclass, jlongArray hp, jlongArray hg, jlongArray hm,
@@ -293,10 +301,7 @@ FAIRL_FN(void, adamwFromGradients)(JNIEnv* env, jclass, jlongArray hp, jlongArra
 FAIRL_FN(jdouble, gradSquaredNorm)(JNIEnv* env, jclass, jlongArray hp) {
   FAIRL_TRY(fairl_gradSquaredNorm)
   at::NoGradGuard guard;
-  auto ps = tensors(env, hp);
-  std::vector<size_t> idx;
-  std::vector<at::Tensor> gs;
-  withGradients(ps, &idx, &gs);
+  std::vector<at::Tensor> gs = gradientsOf(env, hp);
   if (gs.empty()) return 0.0;
   std::vector<at::Tensor> norms = at::_foreach_norm(gs, 2);
   at::Tensor n = at::stack(norms).to(at::kDouble);
@@ -308,10 +313,7 @@ FAIRL_FN(jdouble, gradSquaredNorm)(JNIEnv* env, jclass, jlongArray hp) {
 FAIRL_FN(void, scaleGradients)(JNIEnv* env, jclass, jlongArray hp, jdouble coef) {
   FAIRL_TRY(fairl_scaleGradients)
   at::NoGradGuard guard;
-  auto ps = tensors(env, hp);
-  std::vector<size_t> idx;
-  std::vector<at::Tensor> gs;
-  withGradients(ps, &idx, &gs);
+  std::vector<at::Tensor> gs = gradientsOf(env, hp);
   if (!gs.empty()) at::_foreach_mul_(gs, at::Scalar(coef));
   FAIRL_CATCH_VOID
 }
@@ -321,10 +323,7 @@ FAIRL_FN(void, scaleGradients)(JNIEnv* env, jclass, jlongArray hp, jdouble coef)
 FAIRL_FN(void, zeroGradients)(JNIEnv* env, jclass, jlongArray hp) {
   FAIRL_TRY(fairl_zeroGradients)
   at::NoGradGuard guard;
-  auto ps = tensors(env, hp);
-  std::vector<size_t> idx;
-  std::vector<at::Tensor> gs;
-  withGradients(ps, &idx, &gs);
+  std::vector<at::Tensor> gs = gradientsOf(env, hp);
   if (!gs.empty()) at::_foreach_zero_(gs);
   FAIRL_CATCH_VOID
 }

@@ -179,6 +179,37 @@ public record TransformerConfig(
 
   /** Returns a copy with another architecture (e.g. a causal LM turned into a reward model). */
   public TransformerConfig withArchitecture(String newArchitecture, int newNumLabels) {
+    return copy(
+        newArchitecture, newNumLabels, eosTokenIds, padTokenId, tieWordEmbeddings, slidingWindow);
+  }
+
+  /** Returns a copy with other end-of-sequence ids. */
+  public TransformerConfig withEosTokenIds(List<Integer> ids) {
+    return copy(architecture, numLabels, ids, padTokenId, tieWordEmbeddings, slidingWindow);
+  }
+
+  /** Returns a copy with another {@code pad_token_id}. */
+  public TransformerConfig withPadTokenId(int newPad) {
+    return copy(architecture, numLabels, eosTokenIds, newPad, tieWordEmbeddings, slidingWindow);
+  }
+
+  /** Returns a copy whose LM head is (or is not) the input embedding. */
+  public TransformerConfig withTieWordEmbeddings(boolean tie) {
+    return copy(architecture, numLabels, eosTokenIds, padTokenId, tie, slidingWindow);
+  }
+
+  /** Returns a copy with another sliding attention window ({@code <= 0}: none). */
+  public TransformerConfig withSlidingWindow(int window) {
+    return copy(architecture, numLabels, eosTokenIds, padTokenId, tieWordEmbeddings, window);
+  }
+
+  private TransformerConfig copy(
+      String newArchitecture,
+      int newNumLabels,
+      List<Integer> newEos,
+      int newPad,
+      boolean newTie,
+      int newWindow) {
     return new TransformerConfig(
         newArchitecture,
         modelType,
@@ -193,70 +224,14 @@ public record TransformerConfig(
         ropeScaling,
         rmsNormEps,
         maxPositionEmbeddings,
-        tieWordEmbeddings,
+        newTie,
         attentionBias,
         qkNorm,
-        slidingWindow,
+        newWindow,
         newNumLabels,
         initializerRange,
         bosTokenId,
-        eosTokenIds,
-        padTokenId,
-        torchDtype);
-  }
-
-  /** Returns a copy with other end-of-sequence ids. */
-  public TransformerConfig withEosTokenIds(List<Integer> ids) {
-    return new TransformerConfig(
-        architecture,
-        modelType,
-        vocabSize,
-        hiddenSize,
-        intermediateSize,
-        numLayers,
-        numHeads,
-        numKvHeads,
-        headDim,
-        ropeTheta,
-        ropeScaling,
-        rmsNormEps,
-        maxPositionEmbeddings,
-        tieWordEmbeddings,
-        attentionBias,
-        qkNorm,
-        slidingWindow,
-        numLabels,
-        initializerRange,
-        bosTokenId,
-        ids,
-        padTokenId,
-        torchDtype);
-  }
-
-  /** Returns a copy with another {@code pad_token_id}. */
-  public TransformerConfig withPadTokenId(int newPad) {
-    return new TransformerConfig(
-        architecture,
-        modelType,
-        vocabSize,
-        hiddenSize,
-        intermediateSize,
-        numLayers,
-        numHeads,
-        numKvHeads,
-        headDim,
-        ropeTheta,
-        ropeScaling,
-        rmsNormEps,
-        maxPositionEmbeddings,
-        tieWordEmbeddings,
-        attentionBias,
-        qkNorm,
-        slidingWindow,
-        numLabels,
-        initializerRange,
-        bosTokenId,
-        eosTokenIds,
+        newEos,
         newPad,
         torchDtype);
   }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.fairl.model.StaticDecodeTest;
 import ai.fairl.model.TransformerConfig;
 import ai.fairl.model.TransformerModel;
 import ai.fairl.model.lora.LoraConfig;
@@ -24,8 +23,7 @@ class DecodeSessionTest {
   /** Left-padded rows on a sliding-window model: every sampled log-prob equals a full recompute. */
   @Test
   void slidingWindowAndPaddingMatchAFullForward() {
-    TransformerConfig c =
-        StaticDecodeTest.withWindow(TransformerConfig.tiny("mistral", 53, 32, 2), 5);
+    TransformerConfig c = TransformerConfig.tiny("mistral", 53, 32, 2).withSlidingWindow(5);
     try (NDManager m = NDManager.newBaseManager();
         TransformerModel model = TransformerModel.create(c, m, DataType.FLOAT32, 4);
         Generator gen = new Generator(model, null)) {

@@ -18,39 +18,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 public class StaticDecodeTest {
 
-  public static TransformerConfig withWindow(TransformerConfig c, int window) {
-    return new TransformerConfig(
-        c.architecture(),
-        c.modelType(),
-        c.vocabSize(),
-        c.hiddenSize(),
-        c.intermediateSize(),
-        c.numLayers(),
-        c.numHeads(),
-        c.numKvHeads(),
-        c.headDim(),
-        c.ropeTheta(),
-        c.ropeScaling(),
-        c.rmsNormEps(),
-        c.maxPositionEmbeddings(),
-        c.tieWordEmbeddings(),
-        c.attentionBias(),
-        c.qkNorm(),
-        window,
-        c.numLabels(),
-        c.initializerRange(),
-        c.bosTokenId(),
-        c.eosTokenIds(),
-        c.padTokenId(),
-        c.torchDtype());
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"llama", "qwen2", "qwen3", "mistral-window"})
   void staticDecodeEqualsDynamicDecode(String family) {
     TransformerConfig c =
         family.equals("mistral-window")
-            ? withWindow(TransformerConfig.tiny("mistral", 61, 32, 2), 6)
+            ? TransformerConfig.tiny("mistral", 61, 32, 2).withSlidingWindow(6)
             : TransformerConfig.tiny(family, 61, 32, 2);
     int b = 2;
     int promptLen = 5;

@@ -39,34 +39,7 @@ class LabelLogProbsTest {
 
   static TransformerModel model(NDManager root, boolean tied) {
     TransformerConfig c = TransformerConfig.tiny("llama", VOCAB, 32, 2);
-    return TransformerModel.create(tied ? c : untied(c), root, DataType.FLOAT32, 7);
-  }
-
-  static TransformerConfig untied(TransformerConfig c) {
-    return new TransformerConfig(
-        c.architecture(),
-        c.modelType(),
-        c.vocabSize(),
-        c.hiddenSize(),
-        c.intermediateSize(),
-        c.numLayers(),
-        c.numHeads(),
-        c.numKvHeads(),
-        c.headDim(),
-        c.ropeTheta(),
-        c.ropeScaling(),
-        c.rmsNormEps(),
-        c.maxPositionEmbeddings(),
-        false,
-        c.attentionBias(),
-        c.qkNorm(),
-        c.slidingWindow(),
-        c.numLabels(),
-        c.initializerRange(),
-        c.bosTokenId(),
-        c.eosTokenIds(),
-        c.padTokenId(),
-        c.torchDtype());
+    return TransformerModel.create(c.withTieWordEmbeddings(tied), root, DataType.FLOAT32, 7);
   }
 
   /** Three rows of uneven length (right padding), labels only after the first two tokens. */
