@@ -96,8 +96,15 @@ def n_params(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def train_row(name, lora, batch, seq, warmup, steps):
+def train_row(name, lora, batch, seq, warmup, steps, amp=False, max_grad_norm=1.0):
+    """Pure bf16 (the model in bf16, fused AdamW over bf16 weights and states), or with `amp` full
+    fine-tuning as HF's Trainer runs an fp32 model with `bf16: true` (DeepSpeed's bf16 optimizer
+    does the same work): fp32 master weights, the forward and backward under bf16 autocast,
+    clip_grad_norm_, fused AdamW over fp32 weights and states. The recipe path (TrainLoop) does the
+    `amp` work, so its row (`sft_amp`) is compared with that one. Gradients set to None."""
     model = build(name)
+    if amp:
+        model = model.float()
     n = n_params(model)
     if lora:
         from peft import LoraConfig, get_peft_model
@@ -116,8 +123,11 @@ def train_row(name, lora, batch, seq, warmup, steps):
         if i == warmup:
             torch.cuda.synchronize()
             t0 = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids).loss
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
+        if amp:
+            torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
         opt.step()
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item() if i == len(batches) - 1 else None)
@@ -126,51 +136,15 @@ def train_row(name, lora, batch, seq, warmup, steps):
     tok_s = steps * batch * seq / dt
     flops_per_token = (4 if lora else 6) * n
     peak = torch.cuda.max_memory_allocated()
-    split = time_split(model, opt, batches[-1])
+    split = None if amp else time_split(model, opt, batches[-1])
     del model, opt, batches
     gc.collect()
     torch.cuda.empty_cache()
-    return dict(tokens_per_s=tok_s, mfu=tok_s * flops_per_token / (PEAK_TFLOPS * 1e12),
-                step_s=dt / steps, peak_gb=peak / 1e9, params=n, last_loss=losses[-1],
-                split=split)
-
-
-def amp_row(name, batch, seq, warmup, steps, max_grad_norm=1.0):
-    """Full fine-tuning as HF's Trainer runs an fp32 model with `bf16: true` (DeepSpeed's bf16
-    optimizer does the same work): fp32 master weights, the forward and backward under bf16
-    autocast, clip_grad_norm_, fused AdamW over fp32 weights and states, gradients set to None.
-    The recipe path (TrainLoop) does this work, so its rows are compared with this one."""
-    model = build(name).float()
-    n = n_params(model)
-    model.train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=1e-5, fused=True)
-    vocab = SHAPES[name]["vocab_size"]
-    batches = [hash_tokens(i, batch, seq, vocab) for i in range(warmup + steps)]
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
-    t0 = None
-    loss = None
-    for i, ids in enumerate(batches):
-        if i == warmup:
-            torch.cuda.synchronize()
-            t0 = time.perf_counter()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-    last = loss.item()
-    torch.cuda.synchronize()
-    dt = time.perf_counter() - t0
-    tok_s = steps * batch * seq / dt
-    peak = torch.cuda.max_memory_allocated()
-    del model, opt, batches
-    gc.collect()
-    torch.cuda.empty_cache()
-    return dict(tokens_per_s=tok_s, mfu=tok_s * 6 * n / (PEAK_TFLOPS * 1e12), step_s=dt / steps,
-                peak_gb=peak / 1e9, params=n, last_loss=last)
+    row = dict(tokens_per_s=tok_s, mfu=tok_s * flops_per_token / (PEAK_TFLOPS * 1e12),
+               step_s=dt / steps, peak_gb=peak / 1e9, params=n, last_loss=losses[-1])
+    if split is not None:
+        row["split"] = split
+    return row
 
 
 def time_split(model, opt, ids, reps=2):
@@ -378,7 +352,8 @@ def main():
         if "sft" in rows:
             r["sft_full"] = train_row(name, False, args.batch, args.seq, args.warmup, args.steps)
         if "sft_amp" in rows:
-            r["sft_amp"] = amp_row(name, args.batch, args.seq, args.warmup, args.steps)
+            r["sft_amp"] = train_row(name, False, args.batch, args.seq, args.warmup, args.steps,
+                                     amp=True)
         if "lora" in rows:
             r["lora_r8"] = train_row(name, True, args.batch, args.seq, args.warmup, args.steps)
         if "decode" in rows:
