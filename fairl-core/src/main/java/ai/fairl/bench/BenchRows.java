@@ -91,28 +91,10 @@ final class BenchRows {
    * host loop takes about ten per billion parameters; on a CPU through create.
    */
   TransformerModel model(TransformerConfig c, long seed) {
-    TransformerModel m;
-    if (root.getDevice().isGpu()) {
-      Engine.getInstance().setRandomSeed((int) seed);
-      Map<String, NDArray> w = new LinkedHashMap<>();
-      float std = (float) c.initializerRange();
-      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
-        String name = e.getKey();
-        Shape shape = e.getValue();
-        NDArray a;
-        if (name.endsWith("norm.weight")) {
-          a = root.ones(shape, dtype);
-        } else if (name.endsWith(".bias")) {
-          a = root.zeros(shape, dtype);
-        } else {
-          a = root.randomNormal(0f, std, shape, dtype);
-        }
-        w.put(name, a);
-      }
-      m = TransformerModel.fromTensors(c, w, root, dtype);
-    } else {
-      m = TransformerModel.create(c, root, dtype, seed);
-    }
+    TransformerModel m =
+        root.getDevice().isGpu()
+            ? TransformerModel.random(c, root, dtype, seed)
+            : TransformerModel.create(c, root, dtype, seed);
     FusedKernels.install(m, ops, true);
     return m;
   }
@@ -337,41 +319,6 @@ final class BenchRows {
     return new LoraConfig(8, 16, 0, ALL_LINEAR, null, null, LoraConfig.Bias.NONE);
   }
 
-  /**
-   * A decode/GRPO model: on a GPU with random weights drawn on the device (normal(0,
-   * initializer_range) from the engine's seeded generator, unit norms, zero biases), which takes
-   * seconds where the host-side init of {@link TransformerModel#create} takes minutes for 3B; on
-   * the CPU the seeded host init. Kernels as {@link #model}.
-   */
-  TransformerModel decodeModel(TransformerConfig c, long seed) {
-    if (!ops.isNative() || !root.getDevice().isGpu()) {
-      return model(c, seed);
-    }
-    Engine.getInstance().setRandomSeed((int) seed);
-    Map<String, NDArray> w = new LinkedHashMap<>();
-    try (NDManager staging = root.newSubManager()) {
-      for (Map.Entry<String, Shape> e : TransformerModel.expectedShapes(c).entrySet()) {
-        String name = e.getKey();
-        Shape shape = e.getValue();
-        NDArray a;
-        if (name.endsWith("norm.weight")) {
-          a = staging.ones(shape, dtype);
-        } else if (name.endsWith(".bias")) {
-          a = staging.zeros(shape, dtype);
-        } else {
-          a =
-              staging
-                  .randomNormal(0f, (float) c.initializerRange(), shape, DataType.FLOAT32)
-                  .toType(dtype, false);
-        }
-        w.put(name, a);
-      }
-      TransformerModel m = TransformerModel.fromTensors(c, w, root, dtype);
-      FusedKernels.install(m, ops, true);
-      return m;
-    }
-  }
-
   private TransformerModel decodeModel;
   private TransformerConfig decodeConfig;
 
@@ -379,7 +326,7 @@ final class BenchRows {
   private TransformerModel sharedDecodeModel(TransformerConfig c) {
     if (decodeModel == null || !c.equals(decodeConfig)) {
       closeDecodeModel();
-      decodeModel = decodeModel(c, 0);
+      decodeModel = model(c, 0);
       decodeConfig = c;
     }
     return decodeModel;
@@ -516,8 +463,8 @@ final class BenchRows {
     String path = "";
     closeDecodeModel();
     double lpGap = 0;
-    try (TransformerModel policy = decodeModel(c, 0);
-        TransformerModel ref = decodeModel(c, 0);
+    try (TransformerModel policy = model(c, 0);
+        TransformerModel ref = model(c, 0);
         Optimizer opt = new Optimizer(policy.parameters());
         Generator generator = new Generator(policy, null)) {
       for (int step = 0; step <= steps; step++) { // step 0 warms up

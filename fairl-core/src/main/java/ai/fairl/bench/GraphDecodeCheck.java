@@ -38,7 +38,7 @@ public final class GraphDecodeCheck {
     int failures = 0;
     try (NDManager root = NDManager.newBaseManager(dev)) {
       BenchRows rows = new BenchRows(root, FusedOps.get(), dt);
-      try (TransformerModel m = rows.decodeModel(c, 3)) {
+      try (TransformerModel m = rows.model(c, 3)) {
         m.setAttentionKernel(AttentionKernel.composite()); // what TrainLoop and the CLIs run
         m.setNormKernel(NormKernel.composite());
         long[][] prompts = new long[4][];

@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,8 +207,13 @@ final class CompositeFusedOps implements FusedOps {
 
   @Override
   public void zeroGradients(List<NDArray> params) {
-    for (NDArray p : params) {
-      JniUtils.zeroGrad((PtNDArray) p); // fills with 0 in place (NaN and Inf too)
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      for (NDArray p : params) {
+        NDArray g = p.getGradient();
+        g.set(g.isNaN().logicalOr(g.isInfinite()), 0f); // g - g would keep NaN
+        g.subi(g);
+      }
     }
   }
 

@@ -234,6 +234,38 @@ public final class TransformerModel implements AutoCloseable {
     }
   }
 
+  /**
+   * A random-init model drawn on {@code parent}'s device by the engine's generator, seeded with
+   * {@code seed}: {@link #create}'s distribution (weights normal(0, initializer_range) drawn in
+   * fp32, norms 1, biases 0) in seconds, where create's host loop takes about ten per billion
+   * parameters. One seed gives one model on every device of a kind. Each weight is cast to the
+   * resolved dtype as it is drawn, so at most one fp32 weight exists besides the model.
+   */
+  public static TransformerModel random(
+      TransformerConfig config, NDManager parent, DataType dtype, long seed) {
+    DataType dt = Precision.resolve(dtype, parent.getDevice());
+    ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
+    float std = (float) config.initializerRange();
+    Map<String, NDArray> w = new LinkedHashMap<>();
+    for (Map.Entry<String, Shape> e : expectedShapes(config).entrySet()) {
+      String name = e.getKey();
+      Shape shape = e.getValue(); // the parameter's shape
+      NDArray a;
+      if (name.endsWith("norm.weight")) {
+        a = parent.ones(shape, dt);
+      } else if (name.endsWith(".bias")) {
+        a = parent.zeros(shape, dt);
+      } else {
+        a = parent.randomNormal(0f, std, shape, DataType.FLOAT32);
+        if (dt != DataType.FLOAT32) {
+          a = castAndClose(a, dt);
+        }
+      }
+      w.put(name, a);
+    }
+    return fromTensors(config, w, parent, dt);
+  }
+
   /** The tensor names and shapes this config needs, in Hugging Face order. */
   public static Map<String, Shape> expectedShapes(TransformerConfig c) {
     Map<String, Shape> s = new LinkedHashMap<>();

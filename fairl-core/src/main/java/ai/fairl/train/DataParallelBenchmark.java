@@ -221,7 +221,7 @@ public final class DataParallelBenchmark {
         TransformerModel m =
             hostInit
                 ? TransformerModel.create(config, root, DataType.FLOAT32, 1)
-                : randomModel(config, root, 1)) {
+                : TransformerModel.random(config, root, DataType.FLOAT32, 1)) {
       if (bf16) {
         m.setComputeType(DataType.BFLOAT16);
       }
@@ -307,35 +307,6 @@ public final class DataParallelBenchmark {
       } catch (java.io.IOException e) {
         // a temporary folder left behind; the numbers stand
       }
-    }
-  }
-
-  /**
-   * A random-init fp32 model drawn by the engine on {@code root}'s device (fast for billions of
-   * parameters, where TransformerModel.create draws on the host): norms 1, biases 0, other weights
-   * normal with the config's initializer range. The same seed gives the same weights on every GPU
-   * of one kind.
-   */
-  static TransformerModel randomModel(TransformerConfig config, NDManager root, long seed) {
-    Engine.getInstance().setRandomSeed((int) seed);
-    Map<String, ai.djl.ndarray.NDArray> w = new java.util.LinkedHashMap<>();
-    try (NDManager tmp = root.newSubManager()) {
-      for (Map.Entry<String, ai.djl.ndarray.types.Shape> e :
-          TransformerModel.expectedShapes(config).entrySet()) {
-        String name = e.getKey();
-        ai.djl.ndarray.NDArray a;
-        if (name.endsWith("norm.weight")) {
-          a = tmp.ones(e.getValue(), DataType.FLOAT32);
-        } else if (name.endsWith(".bias")) {
-          a = tmp.zeros(e.getValue(), DataType.FLOAT32);
-        } else {
-          a =
-              tmp.randomNormal(
-                  0f, (float) config.initializerRange(), e.getValue(), DataType.FLOAT32);
-        }
-        w.put(name, a);
-      }
-      return TransformerModel.fromTensors(config, w, root, DataType.FLOAT32);
     }
   }
 

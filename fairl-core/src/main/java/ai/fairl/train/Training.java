@@ -547,7 +547,7 @@ public final class Training {
       TransformerModel model =
           ref.startsWith("tiny:")
               ? TransformerModel.create(c, root, DataType.FLOAT32, seed)
-              : DataParallelBenchmark.randomModel(c, root, seed); // drawn on the device
+              : TransformerModel.random(c, root, DataType.FLOAT32, seed); // drawn on the device
       return new Loaded(model, tok, ref, null);
     }
     Path dir = localModel(ref);

@@ -149,15 +149,7 @@ class WorkersTest {
             + "  user_prompt: \"{prompt}\"\n  assistant_prompt: \"{answer}\"\n"
             + "training:\n  algorithm: sft\n  output_dir: out\n  max_steps: 2\n");
     Files.writeString(dir.resolve("rows.jsonl"), "{\"prompt\": \"1+1=\", \"answer\": \"2\"}\n");
-    CliRun r =
-        CliRun.run(
-            "fai-rl-train",
-            dir,
-            Map.of("CUDA_VISIBLE_DEVICES", "0,1"),
-            "--recipe",
-            "r.yaml",
-            "--num-gpus",
-            "2");
+    CliRun r = onTwoGpus(dir, "r.yaml");
     assertEquals(1, r.code, r.toString());
     assertTrue(
         r.err.contains("notice: starting 2 workers (ranks 0..1 of 2), rendezvous at 127.0.0.1:"),
@@ -180,6 +172,18 @@ class WorkersTest {
         "the worker's own error is shown\n" + r.err);
   }
 
+  /** {@code fai-rl-train --recipe <recipe> --num-gpus 2} in {@code dir}, two GPUs made visible. */
+  private static CliRun onTwoGpus(Path dir, String recipe) {
+    return CliRun.run(
+        "fai-rl-train",
+        dir,
+        Map.of("CUDA_VISIBLE_DEVICES", "0,1"),
+        "--recipe",
+        recipe,
+        "--num-gpus",
+        "2");
+  }
+
   /**
    * A reward registered only in this JVM (what a notebook's %%fairl_reward does) named by a
    * multi-GPU run: exit 2 before any worker starts, with how to package the reward.
@@ -197,15 +201,7 @@ class WorkersTest {
               + "training:\n  algorithm: grpo\n  output_dir: out\n  max_steps: 1\n"
               + "  reward_functions: [exact_match, nb_short]\n");
       Files.writeString(dir.resolve("rows.jsonl"), "{\"question\": \"1+1=\", \"answer\": \"2\"}\n");
-      CliRun r =
-          CliRun.run(
-              "fai-rl-train",
-              dir,
-              Map.of("CUDA_VISIBLE_DEVICES", "0,1"),
-              "--recipe",
-              "g.yaml",
-              "--num-gpus",
-              "2");
+      CliRun r = onTwoGpus(dir, "g.yaml");
       assertEquals(2, r.code, r.toString());
       assertFalse(r.err.contains("starting 2 workers"), r.err);
       assertTrue(

@@ -201,4 +201,41 @@ class TransformerModelTest {
     Files.writeString(tmp.resolve("config.json"), TransformerConfig.named("Llama-3-8B").toJson());
     assertEquals(8030261248L, TransformerConfig.load(tmp).parameterCount());
   }
+
+  @Test
+  void randomDrawsCreatesDistributionOnTheDeviceAndRepeatsWithItsSeed() {
+    TransformerConfig c = TransformerConfig.tiny("qwen2", 97, 32, 2); // q/k/v biases
+    try (NDManager m = NDManager.newBaseManager();
+        TransformerModel a = TransformerModel.random(c, m, DataType.FLOAT32, 5);
+        TransformerModel b = TransformerModel.random(c, m, DataType.FLOAT32, 5);
+        TransformerModel other = TransformerModel.random(c, m, DataType.FLOAT32, 6)) {
+      assertEquals(TransformerModel.expectedShapes(c).keySet(), a.parameters().keySet());
+      for (Map.Entry<String, NDArray> e : a.parameters().entrySet()) {
+        String name = e.getKey();
+        float[] v = e.getValue().toFloatArray();
+        assertEquals(DataType.FLOAT32, e.getValue().getDataType(), name);
+        assertArrayEquals(v, b.parameters().get(name).toFloatArray(), name + ": same seed");
+        if (name.endsWith("norm.weight")) {
+          for (float x : v) {
+            assertEquals(1f, x, name);
+          }
+        } else if (name.endsWith(".bias")) {
+          for (float x : v) {
+            assertEquals(0f, x, name);
+          }
+        }
+      }
+      float[] w = a.parameters().get("model.embed_tokens.weight").toFloatArray();
+      double sq = 0;
+      for (float x : w) {
+        sq += x * (double) x;
+      }
+      double std = Math.sqrt(sq / w.length);
+      assertEquals(c.initializerRange(), std, 0.1 * c.initializerRange(), "weight std");
+      assertTrue(
+          !java.util.Arrays.equals(
+              w, other.parameters().get("model.embed_tokens.weight").toFloatArray()),
+          "another seed, other weights");
+    }
+  }
 }

@@ -250,32 +250,17 @@ public final class MemoryCheck {
           f.add(r.phase() + ": no CUDA allocator figures (is fairl-native loaded?)");
           continue;
         }
-        if (r.get("gpu_allocated") > first.get("gpu_allocated") + GPU_MARGIN) {
-          f.add(
-              r.phase()
-                  + ": GPU allocated "
-                  + mib(r.get("gpu_allocated"))
-                  + " MiB, above run 1's "
-                  + mib(first.get("gpu_allocated"))
-                  + " MiB: the run left GPU memory allocated");
-        }
-        if (r.get("gpu_reserved") > first.get("gpu_reserved") + GPU_MARGIN) {
-          f.add(
-              r.phase()
-                  + ": GPU reserved "
-                  + mib(r.get("gpu_reserved"))
-                  + " MiB, above run 1's "
-                  + mib(first.get("gpu_reserved")));
-        }
-        if (r.get("gpu_peak_allocated") > first.get("gpu_peak_allocated") + GPU_MARGIN) {
-          f.add(
-              r.phase()
-                  + ": GPU peak "
-                  + mib(r.get("gpu_peak_allocated"))
-                  + " MiB, above run 1's "
-                  + mib(first.get("gpu_peak_allocated"))
-                  + ": a later run held more than the first");
-        }
+        aboveFirst(
+            f, r, first, "gpu_allocated", "GPU allocated", "the run left GPU memory allocated");
+        aboveFirst(
+            f,
+            r,
+            first,
+            "gpu_reserved",
+            "GPU reserved",
+            "the caching allocator kept more reserved");
+        aboveFirst(
+            f, r, first, "gpu_peak_allocated", "GPU peak", "a later run held more than the first");
       }
     }
     Row third = rows.stream().filter(r -> r.phase().equals("after run 3")).findFirst().orElse(null);
@@ -292,5 +277,22 @@ public final class MemoryCheck {
               + " MiB)");
     }
     return f;
+  }
+
+  /** A finding when {@code r}'s figure is above run 1's by more than the GPU margin. */
+  private static void aboveFirst(
+      List<String> f, Row r, Row first, String key, String what, String meaning) {
+    if (r.get(key) > first.get(key) + GPU_MARGIN) {
+      f.add(
+          r.phase()
+              + ": "
+              + what
+              + " "
+              + mib(r.get(key))
+              + " MiB, above run 1's "
+              + mib(first.get(key))
+              + " MiB: "
+              + meaning);
+    }
   }
 }
